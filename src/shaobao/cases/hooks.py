@@ -1,0 +1,38 @@
+"""Apps that must react to a case event inside its transaction register here.
+
+Points (and later analytics facts) live in apps that depend on `cases`, so `cases`
+cannot call them directly. Instead each registers a handler in its AppConfig.ready();
+the transition service calls every handler explicitly, in the same transaction as the
+event, so an event and its consequences are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shaobao.cases.models import Case, CaseEvent
+
+
+@dataclass(frozen=True)
+class EventContext:
+    case: Case
+    event: CaseEvent
+    # Facts the service established while applying the action (e.g. "check_in_on_time").
+    facts: frozenset[str]
+
+
+EventHandler = Callable[[EventContext], None]
+_handlers: list[EventHandler] = []
+
+
+def register_event_handler(handler: EventHandler) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+def run_event_handlers(ctx: EventContext) -> None:
+    for handler in _handlers:
+        handler(ctx)

@@ -1,0 +1,63 @@
+"""Fixtures shared by all tests; the world itself is described in tests/world.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from world import build_world
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        build_world(tmp_path_factory.mktemp("world"))
+    yield
+
+
+@pytest.fixture
+def users(db: Any) -> Any:
+    from shaobao.org.models import User
+
+    class Users:
+        def __getattr__(self, name: str) -> User:
+            return User.objects.get(username=name)
+
+    return Users()
+
+
+@pytest.fixture
+def api() -> Any:
+    """An HTTP client logged in with a real bearer token: `api("resident1").post(...)`."""
+    from shaobao.org.models import User
+    from shaobao.org.services import token_create
+
+    tokens: dict[str, str] = {}
+
+    class Api:
+        def __init__(self, username: str | None) -> None:
+            self.client = Client()
+            self.headers: dict[str, str] = {}
+            if username:
+                if username not in tokens:
+                    tokens[username] = token_create(User.objects.get(username=username))
+                self.headers["Authorization"] = f"Bearer {tokens[username]}"
+
+        def get(self, url: str, **params: Any) -> Any:
+            return self.client.get(url, params, headers=self.headers)
+
+        def post(self, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+            return self.client.post(url, json.dumps(body) if body is not None else "",
+                                    content_type="application/json",
+                                    headers={**self.headers, **(headers or {})})
+
+        def act(self, number: str, action: str, version: int, **payload: Any) -> Any:
+            return self.post(f"/api/v1/cases/{number}/actions/{action}",
+                             {"version": version, **payload})
+
+    return Api
