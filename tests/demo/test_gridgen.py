@@ -77,7 +77,7 @@ def test_shipped_outline_is_a_clean_wgs84_district(outline: Polygon | MultiPolyg
     assert data["features"][0]["geometry"]["type"] == "MultiPolygon"
     assert outline.is_valid and not outline.is_empty
     assert 250 < area_km2(outline) < 300
-    minx, miny, maxx, maxy = outline.bounds
+    _, miny, maxx, maxy = outline.bounds
     # The GCJ-02 source reaches 117.0582 E; WGS-84 is ~500 m further west.
     assert 117.04 < maxx < 117.056 and 30.3 < miny < maxy < 30.6
     coords = shapely.get_coordinates(outline)

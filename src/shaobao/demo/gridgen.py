@@ -32,6 +32,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -90,7 +91,7 @@ _COMMITTEE_SUFFIXES = (
 )
 
 FloatArray = npt.NDArray[np.float64]
-Polygonal = Polygon | MultiPolygon
+Polygonal: TypeAlias = Polygon | MultiPolygon
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,9 @@ class _Frame:
         return np.column_stack([xy[:, 0] / self.kx + self.lng0, xy[:, 1] + self.lat0])
 
 
-def _sample(region: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[FloatArray, ...]:
+def _sample(
+    region: BaseGeometry, n: int, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
     """n uniform random points inside region (rejection sampling in its bounding box)."""
     minx, miny, maxx, maxy = region.bounds
     shapely.prepare(region)
@@ -211,7 +214,9 @@ def _sample(region: BaseGeometry, n: int, rng: np.random.Generator) -> tuple[Flo
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _kmeans(points: FloatArray, k: int, rng: np.random.Generator, iterations: int = 25) -> FloatArray:
+def _kmeans(
+    points: FloatArray, k: int, rng: np.random.Generator, iterations: int = 25
+) -> FloatArray:
     # Farthest-point start: deterministic given rng and far better spread than random picks.
     centres = np.empty((k, 2))
     centres[0] = points[rng.integers(len(points))]
@@ -231,7 +236,7 @@ def _nearest(points: FloatArray, sites: FloatArray, weights: FloatArray) -> npt.
         + (points[:, None, 1] - sites[None, :, 1]) ** 2
         - weights[None, :]
     )
-    return np.argmin(power, axis=1)
+    return np.asarray(np.argmin(power, axis=1), dtype=np.intp)
 
 
 def _centroids(points: FloatArray, labels: npt.NDArray[np.intp], old: FloatArray) -> FloatArray:
@@ -544,13 +549,13 @@ def generate_layout(
         community_areas.update(zip(members_of_street, pieces, strict=True))
 
     street_of = dict(pairs)
-    density = [
+    grid_weight = [
         area_km2(community_areas[c])
         * (URBAN_GRIDS_PER_AREA_FACTOR if is_urban_street(street_of[c]) else 1.0)
         for c in codes
     ]
     grids: list[GeneratedGrid] = []
-    for community, count in zip(codes, _apportion(density, total), strict=True):
+    for community, count in zip(codes, _apportion(grid_weight, total), strict=True):
         area = community_areas[community]
         label = short_community_name((names or {}).get(community, community))
         rng = _rng(seed, 2, community)

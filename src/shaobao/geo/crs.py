@@ -79,9 +79,8 @@ def gcj02_offset_applies(lng: float, lat: float) -> bool:
 
 
 def _in_china_many(lngs: FloatArray, lats: FloatArray) -> npt.NDArray[np.bool_]:
-    return (
-        (lngs >= _CN_LNG_MIN) & (lngs <= _CN_LNG_MAX) & (lats >= _CN_LAT_MIN) & (lats <= _CN_LAT_MAX)
-    )
+    in_lng = (lngs >= _CN_LNG_MIN) & (lngs <= _CN_LNG_MAX)
+    return in_lng & (lats >= _CN_LAT_MIN) & (lats <= _CN_LAT_MAX)
 
 
 def _gcj_shift(lng: Any, lat: Any, ops: _Ops) -> tuple[Any, Any]:

@@ -98,17 +98,20 @@ class GridIndex:
         self._dx, self._dy = width / nx, height / ny
         self._sx, self._sy = 1.0 / self._dx, 1.0 / self._dy
 
-        raster = np.full((ny, nx), _OUTSIDE, dtype=np.int32)
-        mixed_cells: list[npt.NDArray[np.int64]] = []
-        mixed_pairs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        raster = np.full(ny * nx, _OUTSIDE, dtype=np.int32)
+        self._cand_ptr = np.zeros(1, dtype=np.int64)
+        self._cand = np.zeros(0, dtype=np.int64)
+        self.mixed_cell_count = 0
+        pad_x, pad_y = _CELL_PAD * self._dx, _CELL_PAD * self._dy
 
+        # Quadtree over the raster: classify big blocks first and only split the blocks
+        # that are neither wholly inside one grid nor clear of all grids.
         size = 1 << max(0, math.ceil(math.log2(max(nx, ny) / _START_BLOCKS)))
         gx, gy = np.meshgrid(np.arange(0, nx, size), np.arange(0, ny, size))
         bx, by = gx.ravel().astype(np.int64), gy.ravel().astype(np.int64)
         while len(bx):
             ex = np.minimum(bx + size, nx)
             ey = np.minimum(by + size, ny)
-            pad_x, pad_y = _CELL_PAD * self._dx, _CELL_PAD * self._dy
             boxes = shapely.box(
                 xmin + bx * self._dx - pad_x, ymin + by * self._dy - pad_y,
                 xmin + ex * self._dx + pad_x, ymin + ey * self._dy + pad_y,
@@ -119,20 +122,15 @@ class GridIndex:
             single = np.flatnonzero(hits == 1)
             owner = np.full(len(bx), -1, dtype=np.int64)
             owner[block_idx] = geom_idx  # exact for blocks with one hit, the only ones used
-            inside = single[
-                shapely.contains_properly(geoms[owner[single]], boxes[single])
-            ]
+            inside = single[shapely.contains_properly(geoms[owner[single]], boxes[single])]
             for b in inside.tolist():
-                raster[by[b]:ey[b], bx[b]:ex[b]] = owner[b]
+                rows = np.arange(by[b], ey[b]) * nx
+                raster[(rows[:, None] + np.arange(bx[b], ex[b])[None, :]).ravel()] = owner[b]
             undecided = np.flatnonzero(hits > 0)
             undecided = undecided[~np.isin(undecided, inside)]
             if size == 1:
-                # Single cells that are still undecided keep their candidate grids.
-                order = np.argsort(block_idx, kind="stable")
-                pairs_block, pairs_geom = block_idx[order], geom_idx[order]
-                keep = np.isin(pairs_block, undecided)
-                mixed_cells.append(by[undecided] * nx + bx[undecided])
-                mixed_pairs.append((pairs_block[keep], pairs_geom[keep]))
+                self._store_mixed(raster, by[undecided] * nx + bx[undecided],
+                                  undecided, block_idx, geom_idx, len(bx))
                 break
             half = size // 2
             children_x: list[npt.NDArray[np.int64]] = []
@@ -145,29 +143,29 @@ class GridIndex:
                     children_y.append(cy[ok])
             bx, by = np.concatenate(children_x), np.concatenate(children_y)
             size = half
+        self._raster = raster
 
-        flat = raster.ravel()
-        if mixed_cells:
-            cells = mixed_cells[0]
-            pairs_block, pairs_geom = mixed_pairs[0]
-            # Slot s is the s-th undecided block; its candidates are contiguous in
-            # pairs_geom, sorted ascending (STRtree answers in tree order per query).
-            slot_of_block = np.full(int(pairs_block.max(initial=-1)) + 1, -1, dtype=np.int64)
-            blocks_sorted = np.unique(pairs_block)
-            slot_of_block[blocks_sorted] = np.arange(len(blocks_sorted))
-            slots = slot_of_block[pairs_block]
-            order = np.lexsort((pairs_geom, slots))
-            counts = np.bincount(slots, minlength=len(blocks_sorted))
-            self._cand_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            self._cand = pairs_geom[order].astype(np.int64)
-            # mixed_cells lists cells in the order of `undecided`, which is ascending
-            # block number, the same order as blocks_sorted.
-            flat[cells] = _MIXED_BASE - np.arange(len(cells), dtype=np.int32)
-        else:
-            self._cand_ptr = np.zeros(1, dtype=np.int64)
-            self._cand = np.zeros(0, dtype=np.int64)
-        self._raster = flat
-        self.mixed_cell_count = len(mixed_cells[0]) if mixed_cells else 0
+    def _store_mixed(
+        self,
+        raster: npt.NDArray[np.int32],
+        cells: IndexArray,
+        blocks: IndexArray,
+        block_idx: IndexArray,
+        geom_idx: IndexArray,
+        n_blocks: int,
+    ) -> None:
+        """Number the mixed cells and keep, per cell, its candidate grids in ascending order."""
+        slot_of_block = np.full(n_blocks, -1, dtype=np.int64)
+        slot_of_block[blocks] = np.arange(len(blocks))
+        pair_slot = slot_of_block[block_idx]
+        keep = pair_slot >= 0
+        pair_slot, pair_geom = pair_slot[keep], geom_idx[keep].astype(np.int64)
+        order = np.lexsort((pair_geom, pair_slot))
+        counts = np.bincount(pair_slot, minlength=len(blocks))
+        self._cand_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._cand = pair_geom[order]
+        raster[cells] = _MIXED_BASE - np.arange(len(cells), dtype=np.int32)
+        self.mixed_cell_count = len(cells)
 
     # --- queries ----------------------------------------------------------------------
 
@@ -185,7 +183,8 @@ class GridIndex:
         if value == _OUTSIDE:
             return None
         slot = _MIXED_BASE - value
-        for i in self._cand[self._cand_ptr[slot]:self._cand_ptr[slot + 1]].tolist():
+        candidates: list[int] = self._cand[self._cand_ptr[slot]:self._cand_ptr[slot + 1]].tolist()
+        for i in candidates:  # ascending, so the first hit has the smallest code
             if shapely.intersects_xy(self.geometries[i], lng, lat):
                 return self.codes[i]
         return None
