@@ -18,9 +18,9 @@ from shaobao.demo.gridgen import (
     generate_layout,
     is_urban_street,
     load_outline,
-    short_community_name,
 )
 from shaobao.demo.outline_build import area_km2
+from shaobao.geo.names import short_division_name
 
 OVERLAP_MAX_DEG2 = 1e-12
 UNION_REL_MAX = 1e-9
@@ -100,16 +100,16 @@ def test_communities_from_csv(rows: list[tuple[str, str, str]]) -> None:
         ("华茂社区居委会", "华茂社区"),
         ("腊树园社区居民委员", "腊树园社区"),
         ("南埂村民委员会", "南埂村"),
-        ("红水塘居民委员会", "红水塘"),
-        ("安原居委会", "安原"),
+        ("红水塘居民委员会", "红水塘社区"),
+        ("安原居委会", "安原社区"),
         ("某某村村委会", "某某村"),
         ("头坡社区", "头坡社区"),
         ("三益分场生活区", "三益分场生活区"),
         ("居民委员会", "居民委员会"),
     ],
 )
-def test_short_community_name(name: str, short: str) -> None:
-    assert short_community_name(name) == short
+def test_short_division_name(name: str, short: str) -> None:
+    assert short_division_name(name) == short
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ def current_categories() -> QuerySet[Category]:
 
 
 def item_current_by_code(code: str) -> Item:
-    item = current_items().filter(code=code).first()
+    item = (Item.objects.filter(version__is_current=True, code=code)
+            .select_related("category", "lead_department").first())
     if item is None:
         raise InvalidInput(f"吹哨清单中没有编码为“{code}”的事项", code="unknown_item")
     return item

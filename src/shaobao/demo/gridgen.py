@@ -42,6 +42,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from shaobao.demo.outline_build import area_km2, load_geojson_geometry, polygon_parts
+from shaobao.geo.names import short_division_name
 
 __all__ = [
     "DIVISIONS_PATH",
@@ -53,7 +54,6 @@ __all__ = [
     "generate_layout",
     "is_urban_street",
     "load_outline",
-    "short_community_name",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -73,22 +73,14 @@ URBAN_GRIDS_PER_AREA_FACTOR = 12.0
 _COMMUNITY_SIZE_SPREAD = 0.3
 _GRID_SIZE_SPREAD = 0.15
 
-_SAMPLES_PER_CELL = 400
+_SAMPLES_PER_CELL = 300
 _MIN_SAMPLES = 1500
-_FIT_ITERATIONS = 60
+_FIT_ITERATIONS = 40
 # Fraction of the observed area error corrected per fitting step; a cell's area reacts
 # to its weight roughly like (neighbours / 2) · Δw, so ~1/3 of the region area per unit of
 # share error is about one full correction, and half of that keeps the iteration calm.
 _WEIGHT_STEP = 0.15
 
-_COMMITTEE_SUFFIXES = (
-    # (suffix, replacement), longest first so 居民委员会 wins over 居民委员.
-    ("居民委员会", ""),
-    ("村民委员会", "村"),  # 南埂村民委员会 is the committee of 南埂村
-    ("居民委员", ""),  # truncated form present in the official table (腊树园社区居民委员)
-    ("居委会", ""),
-    ("村委会", "村"),
-)
 
 FloatArray = npt.NDArray[np.float64]
 Polygonal: TypeAlias = Polygon | MultiPolygon
@@ -112,18 +104,6 @@ class DemoLayout:
 
 
 # --- inputs ----------------------------------------------------------------------------
-
-
-def short_community_name(name: str) -> str:
-    """'蔡山社区居民委员会' → '蔡山社区', '南埂村民委员会' → '南埂村'; others unchanged."""
-    stripped = name.strip()
-    for suffix, replacement in _COMMITTEE_SUFFIXES:
-        if stripped.endswith(suffix) and len(stripped) > len(suffix):
-            base = stripped[: -len(suffix)]
-            if replacement and base.endswith(replacement):
-                return base
-            return base + replacement
-    return stripped
 
 
 def communities_from_csv(path: str | Path = DIVISIONS_PATH) -> list[tuple[str, str, str]]:
@@ -215,7 +195,7 @@ def _sample(
 
 
 def _kmeans(
-    points: FloatArray, k: int, rng: np.random.Generator, iterations: int = 25
+    points: FloatArray, k: int, rng: np.random.Generator, iterations: int = 15
 ) -> FloatArray:
     # Farthest-point start: deterministic given rng and far better spread than random picks.
     centres = np.empty((k, 2))
@@ -231,11 +211,9 @@ def _kmeans(
 
 
 def _nearest(points: FloatArray, sites: FloatArray, weights: FloatArray) -> npt.NDArray[np.intp]:
-    power = (
-        (points[:, None, 0] - sites[None, :, 0]) ** 2
-        + (points[:, None, 1] - sites[None, :, 1]) ** 2
-        - weights[None, :]
-    )
+    """Index of the site with the smallest power distance |p − s|² − w for every point."""
+    # |p|² is the same for every site, so it is left out: one matrix product remains.
+    power = points @ (-2.0 * sites.T) + (np.sum(sites**2, axis=1) - weights)[None, :]
     return np.asarray(np.argmin(power, axis=1), dtype=np.intp)
 
 
@@ -557,7 +535,7 @@ def generate_layout(
     grids: list[GeneratedGrid] = []
     for community, count in zip(codes, _apportion(grid_weight, total), strict=True):
         area = community_areas[community]
-        label = short_community_name((names or {}).get(community, community))
+        label = short_division_name((names or {}).get(community, community))
         rng = _rng(seed, 2, community)
         pieces = _split(area, _jittered(count, _GRID_SIZE_SPREAD, rng), frame, rng)
         for number, piece in enumerate(pieces, start=1):

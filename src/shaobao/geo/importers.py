@@ -29,6 +29,7 @@ from shapely.validation import explain_validity
 from shaobao.core.errors import ImportFailed
 from shaobao.geo.crs import Crs, to_wgs84_many
 from shaobao.geo.models import Division, DivisionLevel, GeoRevision, Grid
+from shaobao.geo.names import short_division_name
 
 # The statistics bureau's files say county/town/village; we speak of district/street/community.
 LEVEL_ALIASES = {
@@ -48,9 +49,6 @@ PARENT_LEVEL = {
 }
 CODE_LENGTHS = {DivisionLevel.CITY: (4, 6), DivisionLevel.DISTRICT: (6,),
                 DivisionLevel.STREET: (9,), DivisionLevel.COMMUNITY: (12,)}
-# Official names end in the committee's title; people say just "…社区" or "…村".
-NAME_SUFFIXES = (("社区居民委员会", "社区"), ("社区居民委员", "社区"), ("社区居委会", "社区"),
-                 ("居民委员会", "社区"), ("居委会", "社区"), ("村民委员会", "村"), ("村委会", "村"))
 # Polygons may touch along shared edges; anything overlapping more than ~1 m² is an error.
 OVERLAP_TOLERANCE_DEG2 = 1e-10
 
@@ -77,15 +75,6 @@ def read_text(path: Path | str) -> str:
             "可能是 GBK/GB18030）。请用“另存为 UTF-8”后重试。",
             code="bad_encoding",
         ) from exc
-
-
-def short_division_name(name: str) -> str:
-    """蔡山社区居民委员会 → 蔡山社区; 新洲村村民委员会 → 新洲村 (what people call them)."""
-    for suffix, kind in NAME_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            stem = name[: -len(suffix)]
-            return stem if stem.endswith(kind) else stem + kind
-    return name
 
 
 @dataclass

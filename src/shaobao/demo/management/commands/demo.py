@@ -29,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"数据目录：{settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
         accounts = demo_prepare(self._progress)
-        demo_history(self._progress, cases=opts["cases"] or DEFAULT_CASES)
+        demo_history(self._progress,
+                     cases=DEFAULT_CASES if opts["cases"] is None else opts["cases"])
         self._print_accounts(accounts, DEMO_PASSWORD)
         self.stdout.write(f"准备完成，用时 {time.monotonic() - started:.1f} 秒")
         if not opts["no_serve"]:
