@@ -48,6 +48,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # django-ninja reports an unparsable body as a plain 400 HttpError.
+        if exc.status_code == 400 and "parse" in str(exc).lower():
+            return error_response(400, "malformed_json", "请求体不是有效的 JSON")
         return error_response(exc.status_code, "http_error", str(exc))
 
     @api.exception_handler(Exception)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from shaobao.cases.models import Case, CaseEvent
 
 
@@ -36,3 +38,19 @@ def register_event_handler(handler: EventHandler) -> None:
 def run_event_handlers(ctx: EventContext) -> None:
     for handler in _handlers:
         handler(ctx)
+
+
+# Jobs that must follow the deadline sweep (analytics refreshes its time-dependent
+# "open and overdue" facts); called by `cases.services.sweep.sla_sweep` with its `now`.
+SweepHook = Callable[["datetime"], None]
+_sweep_hooks: list[SweepHook] = []
+
+
+def register_sweep_hook(hook: SweepHook) -> None:
+    if hook not in _sweep_hooks:
+        _sweep_hooks.append(hook)
+
+
+def run_sweep_hooks(now: datetime) -> None:
+    for hook in _sweep_hooks:
+        hook(now)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shaobao.cases.deadlines import feedback_due_for
+from shaobao.cases.hooks import EventContext, run_event_handlers
 from shaobao.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -137,9 +138,12 @@ def case_create(actor: User, *, data: CaseCreateData, idempotency_key: str | Non
                 created_at=at, feedback_due=feedback_due_for(at))
             case.number = case_number_next(at)
             case.save()
-            CaseEvent.objects.create(case=case, action="create", actor=actor, role=actor.role,
-                                     from_status="", to_status=Status.SUBMITTED, at=at,
-                                     payload={"channel": channel})
+            event = CaseEvent.objects.create(
+                case=case, action="create", actor=actor, role=actor.role, from_status="",
+                to_status=Status.SUBMITTED, at=at, payload={"channel": channel})
+            # Handlers (analytics facts) see the new case in this transaction; points ignore
+            # it (no facts).
+            run_event_handlers(EventContext(case, event, frozenset()))
             if channel in PUBLIC_CHANNELS:
                 task_open_check_truth(case, at)
             if idempotency_key:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shaobao.calendar.service import work_calendar
 from shaobao.calendar.workcal import TimeKind, deadline
+from shaobao.cases.hooks import run_sweep_hooks
 from shaobao.cases.models import Case, Status
 from shaobao.cases.services.transition import case_transition
 from shaobao.core.errors import ShaobaoError
@@ -55,6 +56,7 @@ def sla_sweep(now: datetime | None = None) -> SweepResult:
         overdue=True)
     # Suspended or finished cases stop counting as overdue.
     Case.objects.filter(overdue=True).exclude(overdue_filter(at)).update(overdue=False)
+    run_sweep_hooks(at)  # e.g. analytics' open-and-overdue facts
     actor = system_user()
     cal = work_calendar()
     candidates = (Case.objects.filter(overdue=True, supervision_level__lt=2)

@@ -102,7 +102,8 @@ def _in_scope(actor: User, case: Case) -> bool:
     if role == Role.DEPARTMENT:
         return actor.department_id is not None and (
             actor.department_id == case.lead_department_id
-            or case.co_departments.filter(pk=actor.department_id).exists())
+            # .all() so a list that prefetched co_departments asks no query per case.
+            or any(d.pk == actor.department_id for d in case.co_departments.all()))
     return case.reporter_id == actor.id
 
 
