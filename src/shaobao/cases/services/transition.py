@@ -31,7 +31,7 @@ from shaobao.cases.models import (
     Supervision,
     TaskKind,
 )
-from shaobao.cases.selectors import case_get_for
+from shaobao.cases.selectors import case_id_for
 from shaobao.cases.services.notify import notify_event
 from shaobao.cases.services.tasks import task_open_onsite_check, tasks_close_open
 from shaobao.cases.workflow import (
@@ -130,21 +130,22 @@ def _state_precondition(case: Case, t: Transition) -> str | None:
 def case_transition(actor: User, number: str, action: str, payload: dict[str, Any], *,
                     now: datetime | None = None) -> Case:
     """Perform `action` on case `number` as `actor`; returns the updated case."""
-    case = case_get_for(actor, number)
+    case_id = case_id_for(actor, number)
     t = transition_for(action)
     if t is None:
         raise InvalidInput(f"未知操作“{action}”", code="unknown_action",
                            details={"actions": [str(a) for a in Action]})
-    how = performs_as(actor, case, t)
-    if how is None:
-        raise Forbidden(f"您无权对该案件执行“{ACTION_LABELS[t.action]}”")
     version = payload.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidInput("请提供案件当前的 version（整数）", code="version_required")
     at = now or timezone.now()
     with transaction.atomic():
+        # One read, under the lock: role, version and state are all judged on the same row.
         locked = Case.objects.select_for_update(of=("self",)).select_related(
-            "item", "grid", "lead_department").get(pk=case.pk)
+            "item", "grid", "lead_department").get(pk=case_id)
+        how = performs_as(actor, locked, t)
+        if how is None:
+            raise Forbidden(f"您无权对该案件执行“{ACTION_LABELS[t.action]}”")
         if locked.version != version:
             raise Conflict(f"案件已被他人更新（当前版本 {locked.version}），请刷新后重试",
                            details={"current_version": locked.version})
@@ -387,6 +388,9 @@ def _apply_rate(case: Case, actor: User, p: dict[str, Any], at: datetime, how: s
 
 
 def _apply_reopen(case: Case, actor: User, p: dict[str, Any], at: datetime, how: str) -> Applied:
+    # The earlier rating stays in the event history; the reworked result gets its own.
+    case.rating, case.rating_comment = "", ""
+    case.rated_at = case.resolved_confirmed = None
     case.closed_at = case.handled_at = None
     case.lead_department = None
     case.check_in_due = case.handle_due = case.handle_clock_start = None
