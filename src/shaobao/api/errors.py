@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -52,6 +53,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and "parse" in str(exc).lower():
             return error_response(400, "malformed_json", "请求体不是有效的 JSON")
         return error_response(exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(DataError)
+    def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # Input the database cannot store (NUL characters, numbers out of range) is a bad
+        # request, not a server fault.
+        return error_response(400, "invalid_input", "请求中含有无法处理的内容（如 NUL 字符或超出范围的数字）")
 
     @api.exception_handler(Exception)
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

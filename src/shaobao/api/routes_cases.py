@@ -35,6 +35,7 @@ from shaobao.cases.services.intake import CaseCreateData, case_create
 from shaobao.cases.services.tasks import task_complete
 from shaobao.cases.services.transition import case_transition
 from shaobao.core.errors import InvalidInput
+from shaobao.integrations.ratelimit import hit, limit_of
 from shaobao.points.services import appeal_decide, appeal_file, station_evaluate
 
 router = Router(tags=["案件"])
@@ -42,10 +43,12 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 SORTS = {"created_at", "-created_at", "handle_due", "-handle_due", "updated_at", "-updated_at"}
 
 
-@router.post("/cases", response={201: CaseOut, 200: CaseOut, **ERRORS}, summary="上报案件",
+@router.post("/cases", response={201: CaseOut, 200: CaseOut, 429: ErrorOut, **ERRORS},
+             summary="上报案件",
              description="重复提交时请带相同的 Idempotency-Key 头：返回首次创建的案件（200），不会重复立案。")
 def create_case(request: HttpRequest, body: CaseCreateIn) -> tuple[int, dict[str, Any]]:
     user = user_of(request)
+    hit("intake", str(user.pk), limit_of("INTAKE_PER_MIN", 30))
     created = case_create(user, data=CaseCreateData(**body.dict()),
                           idempotency_key=request.headers.get("Idempotency-Key"))
     out = case_out(created.case, user, timezone.now())

@@ -64,9 +64,13 @@ INSTALLED_APPS = [
     "shaobao.calendar",
     "shaobao.cases",
     "shaobao.points",
+    "shaobao.governance",
+    "shaobao.analytics",
+    "shaobao.integrations",
     "shaobao.api",
     "shaobao.web",
     "shaobao.demo",
+    "shaobao.routing",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +160,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Rate-limit counters (and any other short-lived cache): in-process by default, shared
+# through Redis when REDIS_URL is set so every worker process counts together.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL else
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shaobao"})
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -176,4 +189,10 @@ SHAOBAO: dict[str, Any] = {
     "YELLOW_AT": 0.8,
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "COMPOSITE_WEIGHTS": {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},
+    # Public endpoints, requests per minute (0 = unlimited): Open311 reads per client IP,
+    # Open311 posts per api_key (ApiClient.rate_limit overrides), REST intake per user.
+    "OPEN311_READS_PER_MIN": 120,
+    "OPEN311_POSTS_PER_MIN": 30,
+    "INTAKE_PER_MIN": int(os.environ.get("SHAOBAO_INTAKE_PER_MIN", "30")),
+    "TRUST_X_FORWARDED_FOR": _env_flag("SHAOBAO_TRUST_X_FORWARDED_FOR"),
 }

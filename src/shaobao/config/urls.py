@@ -9,6 +9,7 @@ from shaobao.web import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("shaobao.api.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shaobao.web.urls")),

@@ -195,6 +195,8 @@ def bench_environment(db: str, keep: bool = False) -> Iterator[dict[str, str]]:
     env = dict(os.environ)
     env["SHAOBAO_DATA_DIR"] = str(data_dir)
     env["SHAOBAO_SECRET_KEY"] = "bench-" + os.urandom(8).hex()
+    # The benchmark measures intake throughput, not the per-user abuse limit.
+    env["SHAOBAO_INTAKE_PER_MIN"] = "0"
     env.pop("SHAOBAO_DEBUG", None)
     if db == "postgres":
         postgres_fresh_database()

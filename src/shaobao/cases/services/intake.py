@@ -74,7 +74,7 @@ def _channel_for(actor: User, requested: str | None) -> Channel:
         raise InvalidInput(f"未知的来源渠道“{requested}”，可选：{'、'.join(Channel.values)}",
                            code="bad_channel") from exc
     if channel != DEFAULT_CHANNEL.get(Role(actor.role)) and actor.role not in STAFF_ROLES \
-            and channel != Channel.API:
+            and channel not in (Channel.API, Channel.OPEN311):
         raise Forbidden(f"您的角色不能以“{channel.label}”渠道登记案件")
     return channel
 

@@ -242,6 +242,8 @@ def _apply_take_in_station(case: Case, actor: User, p: dict[str, Any], at: datet
 
 def _judge_return(case: Case, p: dict[str, Any], applied: Applied) -> None:
     """After a department returned the case, the dispatcher rules whether that was fair."""
+    if case.whistled_at is None:
+        return  # never whistled, so never returned: skip the history lookups
     returned_by = case.events.filter(action=Action.RETURN).order_by("-at", "-id").first()
     later = returned_by and not case.events.filter(
         at__gte=returned_by.at, action__in=[Action.WHISTLE, Action.TAKE_IN_STATION],

@@ -19,18 +19,21 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--cases", type=int, default=None,
-                            help="模拟历史案件数（默认约 2000）")
+                            help="模拟历史案件数（默认 800）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from shaobao.demo.history import DEFAULT_CASES, demo_history
         from shaobao.demo.setup import DEMO_PASSWORD, demo_prepare
+        from shaobao.governance.demo import governance_demo
 
         started = time.monotonic()
         self.stdout.write(f"数据目录：{settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
         accounts = demo_prepare(self._progress)
-        demo_history(self._progress,
+        demo_history(self._progress, create_missing_users=True,
                      cases=DEFAULT_CASES if opts["cases"] is None else opts["cases"])
+        # After the history: meetings put its escalated cases on their agendas.
+        governance_demo(self._progress)
         self._print_accounts(accounts, DEMO_PASSWORD)
         self.stdout.write(f"准备完成，用时 {time.monotonic() - started:.1f} 秒")
         if not opts["no_serve"]:
@@ -47,10 +50,10 @@ class Command(BaseCommand):
         self.stdout.write(f"\n演示账号（密码均为 {password}）：")
         shown: dict[str, int] = {}
         for username, label in accounts:
-            kind = username.split("_")[0].rstrip("0123456789")
+            kind = username.split("_")[0] + "_" if "_" in username else username.rstrip("0123456789")
             shown[kind] = shown.get(kind, 0) + 1
             if shown[kind] <= 2:
                 self.stdout.write(f"  {username:<28} {label}")
         extra = {k: v - 2 for k, v in shown.items() if v > 2}
         if extra:
-            self.stdout.write("  … 另有 " + "，".join(f"{k}_* {v} 个" for k, v in extra.items()))
+            self.stdout.write("  … 另有 " + "，".join(f"{k}* {v} 个" for k, v in extra.items()))

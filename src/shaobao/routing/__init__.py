@@ -1,0 +1,1 @@
+"""Smart routing (智能分派): item suggestions from text, duplicates, recurring problems."""
