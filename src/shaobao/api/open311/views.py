@@ -140,7 +140,7 @@ def _when(name: str, value: str, *, end: bool) -> datetime:
 
 def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
     raw = request.GET.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         value = int(raw)
