@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from shaobao.cases import workflow_doc
 from shaobao.cases.workflow import TRANSITIONS, Action, Transition
-from shaobao.cases.workflow_doc import DOC_PATH, render_workflow_markdown
+from shaobao.points import workflow_doc
+from shaobao.points.workflow_doc import DOC_PATH, render_workflow_markdown
 
 OPEN = {"submitted", "accepted", "station", "whistled", "in_progress", "suspended", "handled",
         "escalated"}

@@ -289,7 +289,7 @@ class _Simulator:
         if user is None and w.create_missing:
             dept = Department.objects.filter(code=code).first()
             if dept is not None:
-                from shaobao.demo.setup import person_name
+                from shaobao.core.demo_names import person_name
 
                 user, _ = User.objects.get_or_create(username=f"dept_{code}", defaults={
                     "role": Role.DEPARTMENT, "department": dept, "password": make_password(None),
@@ -378,7 +378,7 @@ class _Simulator:
             if w.unit_leaders:
                 return rng.choice(w.unit_leaders), data
             # No unit-leader accounts: the grid worker records the report on their behalf.
-            from shaobao.demo.setup import person_name
+            from shaobao.core.demo_names import person_name
 
             data.channel = Channel.UNIT_LEADER
             data.reporter_name = f"{person_name(rng.randrange(5000))}（单元长）"
@@ -386,7 +386,7 @@ class _Simulator:
             return worker or w.command, data
         if channel == Channel.GRID_WORKER and worker is not None:
             return worker, data
-        from shaobao.demo.setup import person_name
+        from shaobao.core.demo_names import person_name
 
         data.channel = Channel.HOTLINE
         data.reporter_name = person_name(rng.randrange(5000))

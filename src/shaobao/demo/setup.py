@@ -20,6 +20,7 @@ from django.utils import timezone
 from shapely.geometry import mapping
 
 from shaobao.catalogue.importers import catalogue_import
+from shaobao.core.demo_names import person_name
 from shaobao.demo import gridgen
 from shaobao.geo.importers import divisions_import, grids_import
 from shaobao.geo.models import Division, DivisionLevel, Grid
@@ -37,18 +38,10 @@ from shaobao.org.models import (
 DEMO_PASSWORD = "shaobao-demo"
 DATA = resources.files("shaobao.demo") / "data"
 Progress = Callable[[str], None]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海燕文斌春梅"
 
 
 def data_path(name: str) -> Path:
     return Path(str(DATA / name))
-
-
-def person_name(seed: int) -> str:
-    """A plausible, deterministic Chinese name for demo people."""
-    return SURNAMES[seed % len(SURNAMES)] + GIVEN[(seed * 7) % len(GIVEN)] + (
-        GIVEN[(seed * 13 + 5) % len(GIVEN)] if seed % 3 else "")
 
 
 def demo_divisions(progress: Progress) -> None:

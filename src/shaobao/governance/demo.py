@@ -141,7 +141,7 @@ def demo_party(progress: Progress) -> None:
     if PartyMember.objects.exists():
         progress("双报到党员：已存在，跳过")
         return
-    from shaobao.demo.setup import person_name
+    from shaobao.core.demo_names import person_name
 
     units = ["cgj", "zjj", "mzj", "rsj", "wjw", "sfj"]
     now = timezone.now()

@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
         name = opts["name"]
         if name in ANALYTICS:
-            from shaobao.analytics import bench as analytics_bench
+            from shaobao.demo import bench_analytics as analytics_bench
 
             try:
                 rows = analytics_bench.run_named(name, opts, progress=self._progress)

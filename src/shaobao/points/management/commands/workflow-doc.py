@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shaobao.cases.workflow_doc import DOC_PATH, render_workflow_markdown
+from shaobao.points.workflow_doc import DOC_PATH, render_workflow_markdown
 
 
 class Command(BaseCommand):

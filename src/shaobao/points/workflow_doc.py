@@ -23,7 +23,7 @@ from shaobao.org.models import Role
 from shaobao.points.rules import LABELS as POINT_LABELS
 from shaobao.points.rules import POINTS, Rule
 
-# Repository root: src/shaobao/cases/workflow_doc.py -> parents[3].
+# Repository root: src/shaobao/points/workflow_doc.py -> parents[3].
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DOC_PATH = REPO_ROOT / "docs" / "workflow.md"
 
