@@ -92,7 +92,7 @@ def test_check_command_fails_when_stale(tmp_path: Path, monkeypatch: pytest.Monk
     stale = tmp_path / "workflow.md"
     stale.write_text("old\n", encoding="utf-8")
     monkeypatch.setattr(workflow_doc, "DOC_PATH", stale)
-    command = importlib.import_module("shaobao.cases.management.commands.workflow-doc")
+    command = importlib.import_module("shaobao.points.management.commands.workflow-doc")
     monkeypatch.setattr(command, "DOC_PATH", stale)
     with pytest.raises(CommandError):
         call_command("workflow-doc", "--check")
