@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from shaobao.cases.deadlines import feedback_due_for
@@ -89,15 +90,18 @@ def _place(data: CaseCreateData) -> tuple[Grid, Location | None]:
         except NotFound as exc:
             raise InvalidInput("上报位置不在本区任何网格内，请核对位置或改填网格",
                                code="outside_grids") from exc
-        return Grid.objects.select_related("community", "community__parent").get(
-            pk=where.grid_id), where
+        return _grids().get(pk=where.grid_id), where
     if data.grid:
-        grid = (Grid.objects.select_related("community", "community__parent")
-                .filter(code=data.grid, valid_to__isnull=True).first())
+        grid = (_grids().filter(code=data.grid, valid_to__isnull=True).first())
         if grid is None:
             raise InvalidInput(f"网格“{data.grid}”不存在", code="unknown_grid")
         return grid, None
     raise InvalidInput("请提供位置（经纬度）或所在网格", code="location_required")
+
+
+def _grids() -> QuerySet[Grid]:
+    # The polygon is not needed here (the index located the point) and is costly to load.
+    return Grid.objects.defer("geometry").select_related("community", "community__parent")
 
 
 def _validate(data: CaseCreateData) -> None:
