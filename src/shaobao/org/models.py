@@ -4,6 +4,7 @@ unit leaders, and users with a role scoped to a division or a department."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -158,8 +159,18 @@ class UnitLeader(models.Model):
         verbose_name_plural = "单元长"
 
 
+TOKEN_SCOPES = ("read", "write")
+
+
+def default_token_scopes() -> list[str]:
+    return list(TOKEN_SCOPES)
+
+
 class ApiToken(models.Model):
-    """A bearer token; only its SHA-256 is stored, the secret is shown once at creation."""
+    """A bearer token; only its SHA-256 is stored, the secret is shown once at creation.
+
+    Scopes: "read" allows GET/HEAD/OPTIONS, "write" every other method.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=100, blank=True)
@@ -169,6 +180,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    scopes: models.JSONField[Any, Any] = models.JSONField(
+        "权限范围", default=default_token_scopes, help_text='["read"] 只读，["read", "write"] 读写')
 
     class Meta:
         verbose_name = "接口令牌"

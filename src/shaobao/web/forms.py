@@ -166,7 +166,7 @@ class HandleForm(ActionForm):
 class VerifyForm(NoteForm):
     passed = forms.ChoiceField(label=_("核查结论"), choices=BOOL_CHOICES,
                                widget=forms.RadioSelect)
-    photos = MultiplePhotoField(label=_("现场照片"))
+    photos = MultiplePhotoField(label=_("现场照片（处置后）"))
     photo_stage = "verify"
 
     def payload(self) -> dict[str, Any]:
@@ -221,6 +221,33 @@ class TaskForm(forms.Form):
     found_true = forms.ChoiceField(label=_("核实结果"), widget=forms.RadioSelect,
                                    choices=[("true", _("情况属实")), ("false", _("情况不属实"))])
     note = forms.CharField(label=_("备注（可选）"), max_length=1000, required=False)
+    photos = MultiplePhotoField(label=_("现场照片（处置前，可多张）"))
+    photo_stage = "report"  # 核实 confirms the report: its photos show the problem before
+
+
+class VisitLogForm(ChoicesMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("类型"))
+    place = forms.CharField(label=_("地点（可选）"), max_length=200, required=False)
+    content = forms.CharField(label=_("走访情况"), max_length=4000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from shaobao.governance.models import LogKind
+        self._choices("kind", [(k.value, _(k.label)) for k in LogKind])
+
+
+class VisitToCaseForm(ChoicesMixin, forms.Form):
+    item = forms.ChoiceField(label=_("清单事项"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choices("item", item_choices(str(_("（暂不分类）"))))
+
+
+class VisitResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("化解或整改情况"), max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class EvaluationForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
-from shaobao.web import views
+from shaobao.web import views, visits_views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/complete", views.task_done, name="task_done"),
     path("command/", views.command, name="command"),
     path("command/data.json", views.command_data, name="command_data"),
+    path("visits/", visits_views.visits, name="visits"),
+    path("visits/<int:log_id>/case", visits_views.visit_to_case, name="visit_to_case"),
+    path("visits/<int:log_id>/resolve", visits_views.visit_resolve, name="visit_resolve"),
+    path("settings/", include("shaobao.web.tokens_urls")),
 ]

@@ -163,14 +163,35 @@ def _case_or_404(user: User, number: str) -> Case:
         raise Http404(exc.message) from exc
 
 
-def _action_form(action: str, case: Case, data: Any = None, files: Any = None) -> f.ActionForm:
+ITEM_ACTIONS = ("accept", "take_in_station", "whistle")
+
+
+def _suggestions(case: Case, actions: list[str]) -> list[dict[str, Any]]:
+    """Router suggestions for an unclassified case whose viewer may classify it."""
+    if case.item_id or not any(a in ITEM_ACTIONS for a in actions):
+        return []
+    from shaobao.routing.training import router_suggest  # loads scikit-learn lazily
+    current = {i.code: i for i in current_items().select_related("lead_department")
+               .prefetch_related("co_departments")}
+    rows = []
+    for s in router_suggest(case.description):
+        item = current.get(s["item"])
+        if item is not None:
+            rows.append({**s, "percent": round(s["confidence"] * 100), "obj": item})
+    return rows
+
+
+def _action_form(action: str, case: Case, data: Any = None, files: Any = None,
+                 suggested: Any = None) -> f.ActionForm:
+    """`suggested`: the router's item for an unclassified case, prefilled (never forced)."""
     cls = f.ACTION_FORMS[action]
     initial: dict[str, Any] = {"version": case.version}
-    if action in ("accept", "take_in_station", "whistle") and case.item:
-        initial["item"] = case.item.code
-    if action == "whistle" and case.item:
-        initial["lead_department"] = case.item.lead_department.code
-        initial["co_departments"] = [d.code for d in case.item.co_departments.all()]
+    item = case.item or suggested
+    if action in ITEM_ACTIONS and item:
+        initial["item"] = item.code
+    if action == "whistle" and item:
+        initial["lead_department"] = item.lead_department.code
+        initial["co_departments"] = [d.code for d in item.co_departments.all()]
     return cls(data, files, prefix=action, initial=initial)
 
 
@@ -188,11 +209,15 @@ def _render_case(request: HttpRequest, user: User, case: Case,
     if user.role in REPORTER_ROLES:
         events = events.filter(public=True)
     actions = allowed_actions_for(user, case)
+    suggestions = _suggestions(case, actions)
+    top = suggestions[0]["obj"] if suggestions else None
     forms_ = []
     for action in actions:
-        form = bound[1] if bound and bound[0] == action else _action_form(action, case)
+        form = (bound[1] if bound and bound[0] == action
+                else _action_form(action, case, suggested=top))
         forms_.append({"action": action, "label": ACTION_LABELS[Action(action)], "form": form,
-                       "open": bool(bound and bound[0] == action)})
+                       "open": bool(bound and bound[0] == action),
+                       "suggestions": suggestions if action in ITEM_ACTIONS else []})
     dl = case_deadlines_view(case, now)
     clocks = [{"name": CLOCK_NAMES[name], "due": getattr(case, f"{name}_due"),
                "light": light, "text": LIGHT_TEXT[light]}
@@ -273,9 +298,10 @@ def case_evaluate(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     user = _user(request)
-    form = f.TaskForm(request.POST)
+    form = f.TaskForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("请选择核实结果"))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs)
+                       if "found_true" not in form.errors else _("请选择核实结果"))
         return redirect("home")
     try:
         task = task_complete(user, task_id=task_id,
@@ -285,6 +311,10 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("核实结果已提交：%(number)s") % {"number": task.case.number})
+        failed = _attach(request, user, task.case.number, form.cleaned_data["photos"],
+                         f.TaskForm.photo_stage)
+        if failed:
+            messages.warning(request, failed)
     return redirect("home")
 
 

@@ -40,3 +40,72 @@
     }, { enableHighAccuracy: true, timeout: 10000 });
   });
 })();
+
+/* Category suggestion: once the description is typed (pause or leaving the field), ask
+   /api/v1/routing/suggest and offer the likely categories as buttons that select one. */
+(function () {
+  "use strict";
+  var box = document.getElementById("suggest");
+  var text = document.getElementById("id_description");
+  var select = document.getElementById("id_item");
+  if (!box || !text || !select || !window.fetch) { return; }
+  var timer = null, asked = "", seq = 0;
+
+  function hasOption(code) {
+    return Array.prototype.some.call(select.options, function (o) { return o.value === code; });
+  }
+
+  function show(suggestions) {
+    box.textContent = "";
+    var usable = suggestions.filter(function (s) { return s.item && hasOption(s.item); });
+    if (!usable.length) { box.hidden = true; return; }
+    var p = document.createElement("p");
+    p.className = "hint";
+    p.textContent = box.dataset.label;
+    box.appendChild(p);
+    usable.forEach(function (s) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary suggestion";
+      b.dataset.item = s.item;
+      b.setAttribute("aria-pressed", select.value === s.item ? "true" : "false");
+      b.textContent = s.item_name + "（" + Math.round(s.confidence * 100) + "%）";
+      if (s.terms && s.terms.length) { b.title = s.terms.join("、"); }
+      b.addEventListener("click", function () {
+        select.value = s.item;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+        Array.prototype.forEach.call(box.querySelectorAll("button"), function (o) {
+          o.setAttribute("aria-pressed", o === b ? "true" : "false");
+        });
+      });
+      box.appendChild(b);
+    });
+    box.hidden = false;
+  }
+
+  function ask() {
+    var value = text.value.trim();
+    if (value.length < 4 || value === asked) { return; }
+    asked = value;
+    var mine = ++seq;
+    fetch(box.dataset.url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ text: value.slice(0, 4000) })
+    }).then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+      .then(function (data) { if (mine === seq) { show(data.suggestions || []); } })
+      .catch(function () { box.hidden = true; });
+  }
+
+  text.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 700);
+  });
+  text.addEventListener("blur", function () { clearTimeout(timer); ask(); });
+  select.addEventListener("change", function () {
+    Array.prototype.forEach.call(box.querySelectorAll("button"), function (o) {
+      o.setAttribute("aria-pressed", o.dataset.item === select.value ? "true" : "false");
+    });
+  });
+  if (text.value.trim()) { ask(); }
+})();
