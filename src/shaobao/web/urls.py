@@ -20,4 +20,5 @@ urlpatterns = [
     path("visits/<int:log_id>/case", visits_views.visit_to_case, name="visit_to_case"),
     path("visits/<int:log_id>/resolve", visits_views.visit_resolve, name="visit_resolve"),
     path("settings/", include("shaobao.web.tokens_urls")),
+    path("gov/", include("shaobao.web.governance_urls")),
 ]

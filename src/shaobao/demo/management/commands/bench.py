@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-NAMES = ("locate", "intake", "analytics", "import", "sweep", "router")
+NAMES = ("locate", "intake", "analytics", "import", "sweep", "router", "pages")
 ANALYTICS = ("analytics", "import", "sweep", "analytics-inner", "import-inner", "sweep-inner")
 # Run by `bench intake` / `bench analytics|import|sweep` inside their fresh data directory.
 HIDDEN = ("intake-prepare", "analytics-inner", "import-inner", "sweep-inner")
@@ -18,7 +18,8 @@ class Command(BaseCommand):
     help = "性能测试：locate（网格定位）、intake（并发上报），每项输出 name: value"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name", choices=NAMES + HIDDEN, metavar="{locate,intake,analytics,import,sweep,router}")
+        parser.add_argument("name", choices=NAMES + HIDDEN,
+                            metavar="{locate,intake,analytics,import,sweep,router,pages}")
         parser.add_argument("--points", type=int, default=1_000_000,
                             help="locate：随机点数（默认 1,000,000）")
         parser.add_argument("--requests", type=int, default=500,
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--test-csv", help="router：独立测试集（否则从 --csv 中留出）")
         parser.add_argument("--test-size", type=float, default=0.2, help="router：留出比例")
         parser.add_argument("--seed", type=int, default=0, help="router：随机种子")
+        parser.add_argument("--repeat", type=int, default=20,
+                            help="pages：每个页面的请求次数（默认 20）")
         parser.add_argument("--where", action="append", default=[], metavar="COL=VALUE",
                             help="router：只用满足条件的行，如 source_split=train")
 
@@ -61,6 +64,12 @@ class Command(BaseCommand):
             from shaobao.routing.bench import run
 
             rows = list(run(opts, out=None).items())
+        elif name == "pages":
+            if opts["repeat"] < 1:
+                raise CommandError("--repeat 必须为正数")
+            from shaobao.web.bench import bench_pages_run
+
+            rows = [(k, str(v)) for k, v in bench_pages_run(opts["repeat"])]
         elif name == "locate":
             if opts["points"] < 1 or opts["requests"] < 1:
                 raise CommandError("--points 与 --requests 必须为正数")
