@@ -11,6 +11,17 @@ from django.test import Client
 
 from world import build_world
 
+# Tests whose subject is not the database (browser flows, page timing, the history
+# simulator): CI runs them on SQLite only, to keep the two-database run short.
+SINGLE_DB_PATHS = ("tests/e2e/", "tests/web/test_latency.py", "tests/demo/test_history.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.as_posix()
+        if any(f"/{p}" in path for p in SINGLE_DB_PATHS):
+            item.add_marker(pytest.mark.single_db)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any,

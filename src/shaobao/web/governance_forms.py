@@ -55,7 +55,7 @@ class GForm(forms.Form):
 
 class CertificateQueryForm(GForm):
     q = forms.CharField(label=_("证明名称"), max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": "无犯罪记录证明"}))
+                        widget=forms.TextInput(attrs={"placeholder": _("无犯罪记录证明")}))
 
 
 class ApplicationForm(GForm):
@@ -80,7 +80,7 @@ class DecideApplicationForm(GForm):
 
 class PushForm(ChoicesMixin, GForm):
     community = forms.ChoiceField(label=_("村（社区）"))
-    kind = forms.ChoiceField(label=_("任务类型"), choices=PushKind.choices)
+    kind = forms.ChoiceField(label=_("任务类型"), choices=[(c.value, _(c.label)) for c in PushKind])
     title = forms.CharField(label=_("任务名称"), max_length=200)
     item_code = forms.CharField(label=_("援引准入事项编码（如 XZ01）"), required=False,
                                 max_length=16)
@@ -93,7 +93,7 @@ class PushForm(ChoicesMixin, GForm):
 # -- meetings -------------------------------------------------------------------------------
 
 class MeetingForm(ChoicesMixin, GForm):
-    kind = forms.ChoiceField(label=_("会议类型"), choices=MeetingKind.choices)
+    kind = forms.ChoiceField(label=_("会议类型"), choices=[(c.value, _(c.label)) for c in MeetingKind])
     title = forms.CharField(label=_("会议名称"), max_length=200)
     scheduled_at = datetime_field(_("会议时间"))
     street = forms.ChoiceField(label=_("召开乡镇（街道）"), required=False)
@@ -150,7 +150,7 @@ class DecisionForm(ChoicesMixin, GForm):
 class PetitionForm(ChoicesMixin, GForm):
     street = forms.ChoiceField(label=_("乡镇（街道）"))
     community = forms.ChoiceField(label=_("村（社区）"), required=False)
-    channel = forms.ChoiceField(label=_("信访渠道"), choices=PetitionChannel.choices)
+    channel = forms.ChoiceField(label=_("信访渠道"), choices=[(c.value, _(c.label)) for c in PetitionChannel])
     petitioner_name = forms.CharField(label=_("信访人"), max_length=50)
     petitioner_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20)
     petitioner_address = forms.CharField(label=_("住址"), required=False, max_length=200)
@@ -197,7 +197,7 @@ class PetitionConcludeForm(GForm):
 
 class PetitionRateForm(GForm):
     satisfaction = forms.ChoiceField(label=_("满意度"), widget=forms.RadioSelect,
-                                     choices=Satisfaction.choices)
+                                     choices=[(c.value, _(c.label)) for c in Satisfaction])
 
 
 PETITION_FORMS: dict[str, type[forms.Form]] = {
@@ -213,7 +213,7 @@ PETITION_FORMS: dict[str, type[forms.Form]] = {
 class MemberForm(ChoicesMixin, GForm):
     name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号"), required=False, max_length=20)
-    kind = forms.ChoiceField(label=_("类别"), choices=VolunteerKind.choices)
+    kind = forms.ChoiceField(label=_("类别"), choices=[(c.value, _(c.label)) for c in VolunteerKind])
     home_community = forms.ChoiceField(label=_("居住地村（社区）"))
     work_unit = forms.ChoiceField(label=_("工作单位"), required=False)
 

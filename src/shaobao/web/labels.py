@@ -33,4 +33,28 @@ RUNTIME_LABELS = [
     gettext_noop("延期至"), gettext_noop("层级"), gettext_noop("事项"), gettext_noop("核查结论"),
     gettext_noop("审批"), gettext_noop("是否按时"), gettext_noop("来源"),
     gettext_noop("是"), gettext_noop("否"),
+    # governance choices (admission, meetings, party, petitions, registers)
+    gettext_noop("依法履职事项"), gettext_noop("依法协助事项"), gettext_noop("不应出具证明事项"),
+    gettext_noop("已准入"), gettext_noop("已退出"), gettext_noop("已申请"), gettext_noop("审核中"),
+    gettext_noop("已驳回"),
+    gettext_noop("台账"), gettext_noop("证明"), gettext_noop("检查"), gettext_noop("评比"),
+    gettext_noop("创建任务"), gettext_noop("准予派发"), gettext_noop("拒绝派发"),
+    gettext_noop("乡镇（街道）联席会议"), gettext_noop("区联席会议"), gettext_noop("月调度会"),
+    gettext_noop("信访工作联席会议"), gettext_noop("已安排"), gettext_noop("已召开"),
+    gettext_noop("待签到"), gettext_noop("出席"), gettext_noop("请假"), gettext_noop("缺席"),
+    gettext_noop("召集人选定"),
+    gettext_noop("在职党员"), gettext_noop("单元长/联防长"), gettext_noop("单位积分"),
+    gettext_noop("社区积分"),
+    gettext_noop("来访"), gettext_noop("来信"), gettext_noop("来电"), gettext_noop("网上信访"),
+    gettext_noop("办理中"), gettext_noop("已办结"), gettext_noop("复查中"), gettext_noop("复查办结"),
+    gettext_noop("民情走访"), gettext_noop("矛盾纠纷"), gettext_noop("治安隐患"),
+    gettext_noop("跟进中"), gettext_noop("已化解/已消除"), gettext_noop("已转案件"),
+    gettext_noop("申报"), gettext_noop("已立项"), gettext_noop("中期评估"), gettext_noop("验收通过"),
+    gettext_noop("验收未通过"), gettext_noop("待跟进"), gettext_noop("已宣传动员"),
+    gettext_noop("已纳入"),
+    # petition actions (governance_views.PETITION_ACTION_LABELS)
+    gettext_noop("受理决定"), gettext_noop("交办责任单位或联席会议"), gettext_noop("出具办理结果"),
+    gettext_noop("登记满意度"), gettext_noop("登记复查请求"),
+    # webhook delivery states; event-type choice wording (tokens_views, inside an f-string)
+    gettext_noop("待发送"), gettext_noop("已送达"), gettext_noop("已放弃"), gettext_noop("进入状态"),
 ]

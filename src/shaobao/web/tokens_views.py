@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -44,8 +44,8 @@ from shaobao.org.services import token_create, token_revoke
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
 LAST_DELIVERIES = 5
-SCOPE_LABELS = {"read": _lazy("读取（read）：GET 等只读请求"),
-                "write": _lazy("写入（write）：上报、操作、修改等")}
+SCOPE_LABELS = {"read": gettext_lazy("读取（read）：GET 等只读请求"),
+                "write": gettext_lazy("写入（write）：上报、操作、修改等")}
 
 
 def _user(request: HttpRequest) -> User:
@@ -69,28 +69,28 @@ def _nav(user: User) -> dict[str, Any]:
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_lazy("用途"), max_length=100, required=True,
-                           help_text=_lazy("如：数据同步脚本"))
+    name = forms.CharField(label=gettext_lazy("用途"), max_length=100, required=True,
+                           help_text=gettext_lazy("如：数据同步脚本"))
     scopes = forms.MultipleChoiceField(
-        label=_lazy("权限范围"), widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("权限范围"), widget=forms.CheckboxSelectMultiple,
         choices=[(s, SCOPE_LABELS[s]) for s in TOKEN_SCOPES], initial=list(TOKEN_SCOPES),
-        error_messages={"required": _lazy("请至少选择一种权限范围")})
-    expires_days = forms.IntegerField(label=_lazy("有效天数"), min_value=1, max_value=MAX_DAYS,
+        error_messages={"required": gettext_lazy("请至少选择一种权限范围")})
+    expires_days = forms.IntegerField(label=gettext_lazy("有效天数"), min_value=1, max_value=MAX_DAYS,
                                       initial=DEFAULT_DAYS,
-                                      help_text=_lazy("1～365 天，默认 90 天"))
+                                      help_text=gettext_lazy("1～365 天，默认 90 天"))
 
 
 class ClientForm(forms.Form):
-    name = forms.CharField(label=_lazy("客户端名称"), max_length=40,
-                           help_text=_lazy("字母、数字、下划线、点和横线，如 hotline12345"))
-    display_name = forms.CharField(label=_lazy("显示名称"), max_length=50, required=False)
-    rate_limit = forms.IntegerField(label=_lazy("每分钟上报上限"), min_value=1,
+    name = forms.CharField(label=gettext_lazy("客户端名称"), max_length=40,
+                           help_text=gettext_lazy("字母、数字、下划线、点和横线，如 hotline12345"))
+    display_name = forms.CharField(label=gettext_lazy("显示名称"), max_length=50, required=False)
+    rate_limit = forms.IntegerField(label=gettext_lazy("每分钟上报上限"), min_value=1,
                                     max_value=RATE_LIMIT_MAX, required=False,
-                                    help_text=_lazy("留空则用系统默认值"))
+                                    help_text=gettext_lazy("留空则用系统默认值"))
 
 
 class RateLimitForm(forms.Form):
-    rate_limit = forms.IntegerField(label=_lazy("每分钟上报上限"), min_value=1,
+    rate_limit = forms.IntegerField(label=gettext_lazy("每分钟上报上限"), min_value=1,
                                     max_value=RATE_LIMIT_MAX, required=False)
 
 
@@ -103,8 +103,8 @@ def event_type_choices() -> list[tuple[str, str]]:
         if code == "create":
             return f"create（{_('上报')}）"
         if code in actions:
-            return f"{code}（{ACTION_LABELS.get(Action(code), code)}）"
-        return f"{code}（{_('进入状态')}：{Status(code).label}）"
+            return f"{code}（{_(str(ACTION_LABELS.get(Action(code), code)))}）"
+        return f"{code}（{_('进入状态')}：{_(Status(code).label)}）"
 
     order = ["*", "create", *actions, *Status.values]
     seen: list[str] = []
@@ -115,13 +115,13 @@ def event_type_choices() -> list[tuple[str, str]]:
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(label=_lazy("推送地址"), max_length=500, assume_scheme="https",
-                         help_text=_lazy("http:// 或 https:// 开头的完整地址"))
+    url = forms.URLField(label=gettext_lazy("推送地址"), max_length=500, assume_scheme="https",
+                         help_text=gettext_lazy("http:// 或 https:// 开头的完整地址"))
     event_types = forms.MultipleChoiceField(
-        label=_lazy("事件类型"), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _lazy("请至少选择一种事件类型")})
-    secret = forms.CharField(label=_lazy("签名密钥"), required=False, min_length=16,
-                             max_length=100, help_text=_lazy("16～100 个字符；留空则自动生成"))
+        label=gettext_lazy("事件类型"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一种事件类型")})
+    secret = forms.CharField(label=gettext_lazy("签名密钥"), required=False, min_length=16,
+                             max_length=100, help_text=gettext_lazy("16～100 个字符；留空则自动生成"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
