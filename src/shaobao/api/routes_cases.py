@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
+from shaobao.api.case_search import CaseSearch, case_search_apply
 from shaobao.api.presenters import case_out, event_out
 from shaobao.api.routes_org import user_of
 from shaobao.api.schemas import (
@@ -28,7 +28,7 @@ from shaobao.api.schemas import (
     TaskCompleteIn,
     TaskOut,
 )
-from shaobao.cases.models import Status, Task, TaskStatus
+from shaobao.cases.models import Task, TaskStatus
 from shaobao.cases.selectors import case_get_for, case_list_for
 from shaobao.cases.services.attachments import attachment_add
 from shaobao.cases.services.intake import CaseCreateData, case_create
@@ -56,16 +56,7 @@ def create_case(request: HttpRequest, body: CaseCreateIn) -> tuple[int, dict[str
     return (200 if created.replayed else 201), out
 
 
-class CaseFilter(Schema):
-    status: str | None = None
-    street: str | None = None
-    community: str | None = None
-    grid: str | None = None
-    department: str | None = None
-    item: str | None = None
-    channel: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
+class CaseFilter(CaseSearch):
     sort: str = "-created_at"
     page: int = 1
     page_size: int = 20
@@ -74,27 +65,7 @@ class CaseFilter(Schema):
 @router.get("/cases", response={200: CasePageOut, 400: ErrorOut}, summary="案件列表")
 def list_cases(request: HttpRequest, f: Query[CaseFilter]) -> dict[str, Any]:
     user = user_of(request)
-    qs = case_list_for(user)
-    if f.status:
-        statuses = f.status.split(",")
-        unknown = set(statuses) - set(Status.values)
-        if unknown:
-            raise InvalidInput(f"未知状态：{'、'.join(sorted(unknown))}")
-        qs = qs.filter(status__in=statuses)
-    filters = {"street": "street__code", "community": "community__code", "grid": "grid__code",
-               "item": "item__code", "channel": "channel"}
-    for name, lookup in filters.items():
-        value = getattr(f, name)
-        if value:
-            qs = qs.filter(**{lookup: value})
-    if f.department:
-        qs = qs.filter(Q(lead_department__code=f.department)
-                       | Q(co_departments__code=f.department)).distinct()
-    if f.overdue is not None:
-        qs = qs.filter(overdue=f.overdue)
-    if f.q:
-        qs = qs.filter(Q(description__icontains=f.q) | Q(number__icontains=f.q)
-                       | Q(address__icontains=f.q))
+    qs = case_search_apply(case_list_for(user), f)
     if f.sort not in SORTS:
         raise InvalidInput(f"sort 必须是 {'、'.join(sorted(SORTS))} 之一")
     if not 1 <= f.page_size <= 200 or f.page < 1:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.params import functions as P
 
 from shaobao.analytics.audit import audit_record
@@ -21,9 +21,10 @@ from shaobao.analytics.reports import (
     report_workbook,
 )
 from shaobao.analytics.selectors import parse_month, parse_period, stats_scope_for
+from shaobao.api.case_search import CaseSearch, case_search_apply
 from shaobao.api.routes_org import user_of
 from shaobao.api.schemas import ErrorOut
-from shaobao.cases.models import Case, Status
+from shaobao.cases.models import Case
 from shaobao.cases.selectors import case_list_for
 from shaobao.core.errors import Forbidden, InvalidInput
 from shaobao.org.models import Role
@@ -112,44 +113,15 @@ def report(request: HttpRequest, month: str | None = None, division: str | None 
     return response
 
 
-class ExportFilter(Schema):
+class ExportFilter(CaseSearch):
     format: str = "csv"
-    status: str | None = None
-    street: str | None = None
-    community: str | None = None
-    grid: str | None = None
-    department: str | None = None
-    item: str | None = None
-    channel: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
 
 
 def _export_queryset(request: HttpRequest, f: ExportFilter) -> QuerySet[Case]:
     user = user_of(request)
     if user.role in (Role.RESIDENT, Role.UNIT_LEADER) and not user.is_superuser:
         raise Forbidden("您的角色无权导出案件")
-    qs = case_list_for(user)
-    if f.status:
-        statuses = f.status.split(",")
-        unknown = set(statuses) - set(Status.values)
-        if unknown:
-            raise InvalidInput(f"未知状态：{'、'.join(sorted(unknown))}")
-        qs = qs.filter(status__in=statuses)
-    for name, lookup in {"street": "street__code", "community": "community__code",
-                         "grid": "grid__code", "item": "item__code",
-                         "channel": "channel"}.items():
-        value = getattr(f, name)
-        if value:
-            qs = qs.filter(**{lookup: value})
-    if f.department:
-        qs = qs.filter(Q(lead_department__code=f.department)
-                       | Q(co_departments__code=f.department)).distinct()
-    if f.overdue is not None:
-        qs = qs.filter(overdue=f.overdue)
-    if f.q:
-        qs = qs.filter(Q(description__icontains=f.q) | Q(number__icontains=f.q)
-                       | Q(address__icontains=f.q))
+    qs = case_search_apply(case_list_for(user), f)
     return qs.order_by("-created_at", "-id")
 
 
