@@ -106,3 +106,29 @@ def test_latency_under_5ms_per_case(router: TextRouter,
         router.predict([text])
     ms = (time.perf_counter() - started) * 1000 / len(probes)
     assert ms < 5, f"{ms:.2f} ms per case"
+
+
+def test_load_refuses_an_older_format_with_a_clear_message(router: TextRouter,
+                                                           tmp_path: Path) -> None:
+    import joblib
+
+    state = router._state()
+    state["format"] = "shaobao-router/1"
+    joblib.dump(state, tmp_path / "old.joblib")
+    with pytest.raises(ValueError, match="重新训练"):
+        TextRouter.load(tmp_path / "old.joblib")
+
+
+def test_long_texts_are_segmented_only_at_their_start() -> None:
+    from shaobao.routing.segment import WordNgrams
+
+    analyzer = WordNgrams(prefix=10, hmm_chars=4)
+    long_text = "路灯坏了很久没人修" + "井盖" * 50
+    assert "井盖" not in analyzer(long_text)
+    assert "路灯" in analyzer(long_text)
+    assert analyzer("") == []
+    # The settings travel with a pickled vectorizer.
+    import pickle
+
+    assert pickle.loads(pickle.dumps(analyzer)) == analyzer
+

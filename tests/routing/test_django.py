@@ -116,6 +116,17 @@ def test_csv_training_command_and_reload_on_change(data_dir: Path) -> None:
         call_command("train-router", "--csv", str(path), stdout=io.StringIO())
 
 
+def test_an_older_model_file_falls_back_to_keywords(data_dir: Path) -> None:
+    import joblib
+
+    from shaobao.routing import training
+
+    training.model_path().parent.mkdir(parents=True)
+    joblib.dump({"format": "shaobao-router/1"}, training.model_path())
+    assert training.router_loaded() is None
+    assert training.router_suggest("门口有人摆摊占道经营")[0]["item"] == "ZF02"
+
+
 def test_train_from_cases_with_too_little_data(data_dir: Path) -> None:
     from shaobao.core.errors import InvalidInput
     from shaobao.routing.training import router_train_from_cases
@@ -199,3 +210,22 @@ def test_hotspots_and_monthly_candidates() -> None:
     assert any(r["unsatisfied"] == 3 for r in march)
     with pytest.raises(ValueError):
         monthly_topic_candidates("March")
+
+
+def test_nightly_retraining_keeps_the_old_model_when_data_is_short(data_dir: Path) -> None:
+    from shaobao.cases.jobs import huey
+    from shaobao.routing.jobs import router_retrain
+    from shaobao.routing.training import model_path
+
+    def due_at(hour: int, minute: int) -> set[str]:
+        return {t.name for t in huey.read_periodic(datetime(2026, 11, 28, hour, minute))}
+
+    assert "router_retrain_job" in due_at(18, 40)  # 02:40 Beijing time
+    assert "router_retrain_job" not in due_at(18, 41)
+    assert router_retrain().startswith("skipped: 训练数据不足")
+    assert not model_path().exists()
+    for code, texts in TRAIN.items():
+        for text in texts:
+            make_case(text, item=code, status="closed")
+    assert router_retrain().startswith("trained on 18 closed cases, 3 items")
+    assert model_path().exists()

@@ -10,6 +10,7 @@ import itertools
 import logging
 import re
 import threading
+from dataclasses import dataclass
 
 import jieba
 
@@ -47,15 +48,45 @@ def tokenizer() -> jieba.Tokenizer:
     return _tokenizer
 
 
-def words(text: str) -> list[str]:
-    """jieba words of `text`, without whitespace and punctuation tokens."""
-    return [w for w in tokenizer().lcut(text or "", HMM=True) if not _SKIP.match(w)]
+def words(text: str, *, hmm: bool = True) -> list[str]:
+    """jieba words of `text`, without whitespace and punctuation tokens.
+
+    `hmm=False` skips jieba's HMM guess at words missing from the dictionary: about
+    2.5× faster on long texts, slightly worse on short ones.
+    """
+    return [w for w in tokenizer().lcut(text or "", HMM=hmm) if not _SKIP.match(w)]
 
 
 def word_ngrams(text: str) -> list[str]:
-    """Word unigrams and bigrams (bigrams joined with a space) — the analyzer of the router.
+    """Word unigrams and bigrams (bigrams joined with a space) of all of `text`.
 
-    Module-level so that pickled vectorizers refer to it by name.
+    The analyzer of format-1 models: kept so that their files still unpickle and
+    `TextRouter.load` can refuse them with a message instead of an AttributeError.
     """
-    ws = words(text)
+    return _ngrams(words(text))
+
+
+def _ngrams(ws: list[str]) -> list[str]:
     return ws + [f"{a} {b}" for a, b in itertools.pairwise(ws)]
+
+
+@dataclass(frozen=True)
+class WordNgrams:
+    """The router's word analyzer: unigrams and bigrams of the first `prefix` characters.
+
+    Segmentation is the slow part of routing (jieba walks every character in Python),
+    and a message's opening names its problem, so long texts are segmented only up to
+    `prefix` characters and without jieba's HMM. Texts of at most `hmm_chars`
+    characters (subjects, short reports) keep the HMM: it costs little there and finds
+    words the dictionary lacks (place and estate names). Character n-grams still see
+    the whole text. An object rather than a closure, so a pickled vectorizer keeps
+    its settings.
+    """
+
+    prefix: int = 200
+    hmm_chars: int = 64
+
+    def __call__(self, text: str) -> list[str]:
+        text = text or ""
+        hmm = len(text) <= self.hmm_chars
+        return _ngrams(words(text[: self.prefix], hmm=hmm))

@@ -8,6 +8,7 @@ the keywords of the current whistle list, so a fresh demo still gets suggestions
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from shaobao.routing.bench import read_labelled
 from shaobao.routing.classifier import SEED, TextRouter
 from shaobao.routing.segment import words
 
+log = logging.getLogger("shaobao.routing")
 Progress = Callable[[str], None]
 KEYWORD_MAX_CONFIDENCE = 0.6  # a keyword hit is a hint, never as sure as a trained model
 
@@ -107,7 +109,11 @@ _cache: dict[str, Any] = {"mtime": None, "router": None}
 
 
 def router_loaded() -> TextRouter | None:
-    """The trained router, reloaded when the file changes; None when there is none."""
+    """The trained router, reloaded when the file changes; None when there is none.
+
+    A file of an older model format is treated as no model (keyword suggestions, one
+    warning per file version) rather than failing every suggestion until a retrain.
+    """
     path = model_path()
     try:
         mtime = path.stat().st_mtime_ns
@@ -117,8 +123,16 @@ def router_loaded() -> TextRouter | None:
     if _cache["mtime"] != mtime:
         with _lock:
             if _cache["mtime"] != mtime:
-                _cache.update(router=TextRouter.load(path), mtime=mtime)
+                _cache.update(router=_load_or_none(path), mtime=mtime)
     return _cache["router"]
+
+
+def _load_or_none(path: Path) -> TextRouter | None:
+    try:
+        return TextRouter.load(path)
+    except ValueError as exc:
+        log.warning("%s", exc)
+        return None
 
 
 def _item_rows(codes: list[str]) -> dict[str, Item]:

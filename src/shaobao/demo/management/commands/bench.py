@@ -46,6 +46,10 @@ class Command(BaseCommand):
                             help="pages：每个页面的请求次数（默认 20）")
         parser.add_argument("--where", action="append", default=[], metavar="COL=VALUE",
                             help="router：只用满足条件的行，如 source_split=train")
+        parser.add_argument("--extra-csv", action="append", default=[], metavar="FILE",
+                            help="router：只加入训练的带标签数据（与测试集重复的文本会被剔除）")
+        parser.add_argument("--extra-where", action="append", default=[], metavar="COL=VALUE",
+                            help="router：--extra-csv 的行筛选条件，如 source_split=dev")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from shaobao.demo import bench
