@@ -12,9 +12,9 @@ and the new ones added to the new key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from shaobao.analytics.models import (
     MonthlyRollup,
 )
 from shaobao.calendar.service import work_calendar
-from shaobao.calendar.workcal import TimeKind, elapsed
+from shaobao.calendar.workcal import TimeKind, WorkCalendar, elapsed
 from shaobao.cases.hooks import EventContext
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -73,9 +73,68 @@ def local_day(at: datetime) -> date:
 
 
 def work_hours(start: datetime | None, end: datetime | None) -> float | None:
+    """Working hours from start to end, as `elapsed(…, WORK_HOURS, …)`, to 4 decimals."""
     if start is None or end is None:
         return None
-    return round(elapsed(start, end, TimeKind.WORK_HOURS, work_calendar()), 4)
+    cal = work_calendar()
+    if end < start:
+        return round(elapsed(start, end, TimeKind.WORK_HOURS, cal), 4)
+    return round(_clock_for(cal).work_us(start, end) / _US_PER_HOUR, 4)
+
+
+_US_PER_HOUR = 3_600_000_000
+_US_PER_DAY = 24 * _US_PER_HOUR
+
+
+class _WorkClock:
+    """`elapsed` for WORK_HOURS, the same arithmetic without its per-call checks.
+
+    Bulk imports and rebuilds derive millions of durations; `elapsed` re-validates its
+    arguments and re-reads the calendar for every one, which made it the largest cost of
+    `derive`. `tests/analytics/test_work_hours.py` pins equality with `elapsed`.
+    """
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        self.cal = cal
+        self.periods = tuple((_us_of_day(a), _us_of_day(b)) for a, b in cal.work_periods)
+        self.day_us = sum(b - a for a, b in self.periods)
+        self.workdays: dict[int, bool] = {}
+
+    def is_workday(self, ordinal: int) -> bool:
+        known = self.workdays.get(ordinal)
+        if known is None:
+            known = self.workdays[ordinal] = self.cal.is_workday(date.fromordinal(ordinal))
+        return known
+
+    def overlap(self, lo: int, hi: int) -> int:
+        return sum(min(end, hi) - max(begin, lo) for begin, end in self.periods
+                   if end > lo and begin < hi)
+
+    def work_us(self, start: datetime, end: datetime) -> int:
+        """Working microseconds in [start, end]; requires start <= end."""
+        a, b = start.astimezone(self.cal.tz), end.astimezone(self.cal.tz)
+        day_a, day_b = a.toordinal(), b.toordinal()
+        us_a, us_b = _us_of_day(a), _us_of_day(b)
+        if day_a == day_b:
+            return self.overlap(us_a, us_b) if self.is_workday(day_a) else 0
+        total = self.overlap(us_a, _US_PER_DAY) if self.is_workday(day_a) else 0
+        total += self.day_us * sum(1 for o in range(day_a + 1, day_b) if self.is_workday(o))
+        return total + (self.overlap(0, us_b) if self.is_workday(day_b) else 0)
+
+
+def _us_of_day(t: datetime | time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+_clock: _WorkClock | None = None
+
+
+def _clock_for(cal: WorkCalendar) -> _WorkClock:
+    """One clock per calendar object (`work_calendar()` swaps it when overrides change)."""
+    global _clock
+    if _clock is None or _clock.cal is not cal:
+        _clock = _WorkClock(cal)
+    return _clock
 
 
 def derive(case: CaseLike, item_code: str, check_in_on_time: bool) -> dict[str, Any]:
@@ -173,39 +232,39 @@ UPSERT_CHUNK = 400  # rows per multi-row upsert (keeps parameters under both lim
 def rollups_add(deltas: Deltas) -> None:
     """Add per-key flag deltas to every rollup, inserting missing keys.
 
-    One multi-row `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` per chunk: the keys in
-    a delta map are distinct, as a single statement requires.
+    Multi-row `INSERT … ON CONFLICT DO UPDATE` statements: the keys in a delta map are
+    distinct, as a single statement requires.
     """
     sqlite = connection.vendor == "sqlite"
+    statements: list[tuple[str, list[Any]]] = []
+    for spec, by_key in deltas.items():
+        rows = [[_param(k[0]) if sqlite else k[0], *k[1:], *d]
+                for k, d in by_key.items() if any(d)]
+        if sqlite:
+            statements += [_upsert_values(spec, rows[i:i + UPSERT_CHUNK])
+                           for i in range(0, len(rows), UPSERT_CHUNK)]
+        elif rows:
+            statements.append(_upsert_values(spec, rows))
+    if not statements:
+        return
     with connection.cursor() as cur:
-        for spec, by_key in deltas.items():
-            rows = [[_param(k[0]) if sqlite else k[0], *k[1:], *d]
-                    for k, d in by_key.items() if any(d)]
-            if not rows:
-                continue
-            if not sqlite:
-                _upsert_pg_arrays(cur, spec, rows)
-                continue
-            sql = spec.upsert_sql
-            head, _, tail = sql.partition(" VALUES ")
-            one, _, conflict = tail.partition(" ON CONFLICT ")
-            for i in range(0, len(rows), UPSERT_CHUNK):
-                chunk = rows[i:i + UPSERT_CHUNK]
-                cur.execute(f"{head} VALUES {', '.join([one] * len(chunk))} ON CONFLICT {conflict}",
-                            [v for row in chunk for v in row])
+        if sqlite:
+            for sql, params in statements:
+                cur.execute(sql, params)
+            return
+        # PostgreSQL: one round trip for all tables, in a fixed order. The rows of a day
+        # and street are shared by every case there and stay locked until commit.
+        # (Several statements in one execute rely on psycopg's client-side binding,
+        # Django's default.)
+        cur.execute("; ".join(sql for sql, _ in statements),
+                    [p for _, params in statements for p in params])
 
 
-_PG_TYPES = {"day": "date", "month": "date", "district_code": "varchar", "item_code": "varchar"}
-
-
-def _upsert_pg_arrays(cur: Any, spec: RollupSpec, rows: list[list[Any]]) -> None:
-    """PostgreSQL: the whole delta map as one array per column, `unnest`ed in one upsert."""
-    cols = [spec.period, *spec.dims, *FLAGS]
-    arrays = [list(col) for col in zip(*rows, strict=True)]
-    casts = ", ".join(f"%s::{_PG_TYPES.get(c, 'bigint')}[]" for c in cols)
-    _, _, conflict = spec.upsert_sql.partition(" ON CONFLICT ")
-    cur.execute(f"INSERT INTO {spec.table} ({', '.join(cols)}) SELECT * FROM unnest({casts}) "
-                f"ON CONFLICT {conflict}", arrays)
+def _upsert_values(spec: RollupSpec, rows: list[list[Any]]) -> tuple[str, list[Any]]:
+    head, _, tail = spec.upsert_sql.partition(" VALUES ")
+    one, _, conflict = tail.partition(" ON CONFLICT ")
+    return (f"{head} VALUES {', '.join([one] * len(rows))} ON CONFLICT {conflict}",
+            [v for row in rows for v in row])
 
 
 def _accumulate(deltas: Deltas, row: dict[str, Any] | CaseFacts, flags: Sequence[int],
@@ -222,19 +281,22 @@ def facts_store(old: CaseFacts | None, new: dict[str, Any], case_id: int) -> Non
     if old is not None:
         _accumulate(deltas, old, flags_of(old), -1)
     _accumulate(deltas, new, flags_of(new), +1)
-    rollups_add(deltas)
     if old is None:
         CaseFacts.objects.create(case_id=case_id, **new)
     else:
         changed = {k: v for k, v in new.items() if getattr(old, k) != v}
         if changed:
             CaseFacts.objects.filter(case_id=case_id).update(**changed)
+    # Last: rollup rows are shared by every case of a day and street, and their row locks
+    # last until commit.
+    rollups_add(deltas)
 
 
 def facts_on_event(ctx: EventContext) -> None:
     """The event handler: bring this case's facts and the rollups up to date."""
     case, event = ctx.case, ctx.event
-    old = CaseFacts.objects.filter(case_id=case.pk).first()
+    # A case has no facts before its first event: intake need not look for them.
+    old = None if event.action == "create" else CaseFacts.objects.filter(case_id=case.pk).first()
     if event.action == "check_in":
         on_time = bool(event.payload.get("on_time"))
     elif event.action == "whistle":
@@ -247,43 +309,107 @@ def facts_on_event(ctx: EventContext) -> None:
 
 # --- the time-dependent fact: open and overdue --------------------------------------------
 
-def facts_refresh_overdue(now: datetime) -> int:
+def facts_refresh_overdue(now: datetime, changed_table: str | None = None) -> int:
     """Align `overdue_open` with the cases' `overdue` marks (after the deadline sweep).
 
-    Set-based: the deltas per rollup key are summed in SQL and applied with
-    UPDATE … FROM, then the facts themselves are updated; nothing is read into Python.
+    `changed_table` — by default, during `sla_sweep`, the sweep's own temporary table —
+    holds (case_id, overdue_open) for just the cases whose mark changed: only their
+    facts are read, once, into a table of ±1 deltas that feeds every rollup and then
+    the facts themselves. Called on its own (an operator's repair), it first compares
+    every facts row with its case. Set-based: nothing is read into Python.
     Returns the number of facts rows changed.
     """
-    facts = CaseFacts._meta.db_table
-    cases = "cases_case"
-    is_overdue = (f"(CASE WHEN c.overdue AND c.status IN ({', '.join(repr(s) for s in sorted(OPEN))})"
-                  " THEN 1 ELSE 0 END)")
-    changed = (f"SELECT f.case_id, f.day, f.month, {', '.join('f.' + d for d in KEY_DIMS)}, "
-               f"{is_overdue} - f.overdue_open AS delta FROM {facts} f "
-               f"JOIN {cases} c ON c.id = f.case_id "
-               f"WHERE (c.overdue AND f.overdue_open = 0) OR (f.overdue_open = 1 AND NOT "
-               f"{is_overdue} = 1)")
+    from shaobao.cases.services.sweep import sweep_changes_table
+
+    table = changed_table or sweep_changes_table()
     with connection.cursor() as cur:
+        if table is None:
+            table = _overdue_temp(cur, "overdue_recomputed", _overdue_recomputed_sql())
+        deltas = _overdue_temp(cur, "overdue_deltas", _overdue_deltas_sql(table))
         for spec in ROLLUPS:
-            table, period, dims = spec.table, spec.period, ", ".join(spec.dims)
-            key_match = " AND ".join(f"{table}.{d} = d.{d}" for d in spec.dims)
-            cur.execute(
-                f"UPDATE {table} SET overdue_open = {table}.overdue_open + d.delta FROM ("
-                f"SELECT {period}, {dims}, SUM(delta) AS delta FROM ({changed}) x "
-                f"GROUP BY {period}, {dims}) d "
-                f"WHERE {table}.{period} = d.{period} AND {key_match} AND d.delta <> 0")
-        cur.execute(f"UPDATE {facts} SET overdue_open = 1 - overdue_open WHERE case_id IN "
-                    f"(SELECT case_id FROM ({changed}) y)")
-        return int(cur.rowcount or 0)
+            _rollup_add_overdue(cur, spec, deltas)
+        facts = CaseFacts._meta.db_table
+        cur.execute(f"UPDATE {facts} SET overdue_open = {facts}.overdue_open + d.delta "
+                    f"FROM {deltas} d WHERE {facts}.case_id = d.case_id")
+        changed = int(cur.rowcount or 0)
+        cur.execute(f"DROP TABLE {_temp_schema()}.{deltas}")
+        cur.execute(f"DROP TABLE IF EXISTS {_temp_schema()}.overdue_recomputed")
+        return changed
+
+
+def _temp_schema() -> str:
+    return "pg_temp" if connection.vendor == "postgresql" else "temp"
+
+
+def _overdue_temp(cur: Any, name: str, select: str) -> str:
+    cur.execute(f"DROP TABLE IF EXISTS {_temp_schema()}.{name}")
+    cur.execute(f"CREATE TEMPORARY TABLE {name} AS {select}")
+    return name
+
+
+def _overdue_recomputed_sql() -> str:
+    """Every case's should-be `overdue_open` (the repair path: a full join)."""
+    open_list = ", ".join(f"'{s}'" for s in sorted(OPEN))
+    return (f"SELECT c.id AS case_id, CASE WHEN c.overdue AND c.status IN ({open_list}) "
+            f"THEN 1 ELSE 0 END AS overdue_open FROM cases_case c")
+
+
+def _overdue_deltas_sql(changed: str) -> str:
+    """One row per facts row that must move: its rollup keys and +1 or -1."""
+    dims = ", ".join(f"f.{d}" for d in KEY_DIMS)
+    return (f"SELECT f.case_id, f.day, f.month, {dims}, "
+            f"ch.overdue_open - f.overdue_open AS delta "
+            # CROSS JOIN: SQLite keeps this order (the temp table has no statistics and
+            # would otherwise be probed once per facts row); PostgreSQL plans it freely.
+            f"FROM {changed} ch CROSS JOIN {CaseFacts._meta.db_table} f "
+            f"WHERE f.case_id = ch.case_id AND ch.overdue_open <> f.overdue_open")
+
+
+def _rollup_add_overdue(cur: Any, spec: RollupSpec, deltas: str) -> None:
+    table, period, dims = spec.table, spec.period, ", ".join(spec.dims)
+    key_match = " AND ".join(f"{table}.{d} = d.{d}" for d in (period, *spec.dims))
+    cur.execute(f"UPDATE {table} SET overdue_open = {table}.overdue_open + d.delta FROM ("
+                f"SELECT {period}, {dims}, SUM(delta) AS delta FROM {deltas} "
+                f"GROUP BY {period}, {dims}) d WHERE {key_match} AND d.delta <> 0")
 
 
 # --- bulk: facts and rollups for many cases at once (import, rebuild, benchmarks) --------
 
-def rollups_from_rows(rows: Iterable[dict[str, Any]]) -> Deltas:
-    deltas: Deltas = {}
-    for row in rows:
-        _accumulate(deltas, row, flags_of(row), +1)
-    return deltas
+def rollups_add_from_facts(case_ids: Sequence[int]) -> None:
+    """Add the facts rows of `case_ids` (newly inserted) to every rollup, in SQL.
+
+    One `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE` per rollup table: the
+    database sums the batch, nothing per row goes through Python. A contiguous id range
+    (the importer allocates one) is selected by BETWEEN; other id lists by `= ANY` on
+    PostgreSQL or chunks of IN on SQLite.
+    """
+    ids = sorted(case_ids)
+    if not ids:
+        return
+    for where, params in _case_id_filters(ids):
+        with connection.cursor() as cur:
+            for spec in ROLLUPS:
+                cur.execute(_rollup_from_facts_sql(spec, where), params)
+
+
+def _case_id_filters(ids: list[int]) -> list[tuple[str, list[Any]]]:
+    if ids[-1] - ids[0] + 1 == len(ids) == len(set(ids)):
+        return [("case_id BETWEEN %s AND %s", [ids[0], ids[-1]])]
+    if connection.vendor == "postgresql":
+        return [("case_id = ANY(%s)", [ids])]
+    chunks = [ids[i:i + 900] for i in range(0, len(ids), 900)]
+    return [(f"case_id IN ({', '.join(['%s'] * len(c))})", c) for c in chunks]
+
+
+def _rollup_from_facts_sql(spec: RollupSpec, where: str) -> str:
+    facts = CaseFacts._meta.db_table
+    key = ", ".join([spec.period, *spec.dims])
+    sums = ", ".join(f"SUM({f})" for f in FLAGS)
+    _, _, conflict = spec.upsert_sql.partition(" ON CONFLICT ")
+    # (SQLite needs the WHERE before ON CONFLICT to parse an upsert from a SELECT.)
+    return (f"INSERT INTO {spec.table} ({key}, {', '.join(FLAGS)}) "
+            f"SELECT {key}, {sums} FROM {facts} WHERE {where} GROUP BY {key} "
+            f"ON CONFLICT {conflict}")
 
 
 def rollups_rebuild_sql() -> None:

@@ -104,7 +104,23 @@ class Case(models.Model):
         indexes = [models.Index(fields=["status", "handle_due"]),
                    models.Index(fields=["community", "status"]),
                    models.Index(fields=["street", "status"]),
-                   models.Index(fields=["lead_department", "status"])]
+                   models.Index(fields=["lead_department", "status"]),
+                   # The deadline sweep's range scans (cases/services/sweep.py). A case
+                   # leaves the two "unmarked" indexes once marked overdue, so each
+                   # minute's scan meets only the newly due. The status list keeps
+                   # sweep.WATCHED's order: SQLite uses a partial index only when the
+                   # query repeats its condition word for word.
+                   models.Index(fields=["status", "handle_due"], name="case_unmarked_handle_due",
+                                condition=models.Q(overdue=False, status__in=[
+                                    Status.WHISTLED, Status.IN_PROGRESS, Status.STATION])),
+                   models.Index(fields=["check_in_due"], name="case_unmarked_check_in_due",
+                                condition=models.Q(overdue=False, status=Status.WHISTLED)),
+                   models.Index(fields=["status", "handle_due", "check_in_due"],
+                                name="case_marked_due", condition=models.Q(overdue=True)),
+                   models.Index(fields=["check_in_due"], name="case_marked_check_in_due",
+                                condition=models.Q(overdue=True, status=Status.WHISTLED)),
+                   models.Index(fields=["supervision_level"], name="case_marked_level",
+                                condition=models.Q(overdue=True))]
 
     def __str__(self) -> str:
         return self.number
