@@ -31,6 +31,16 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any,
     yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: rate-limit counters (30 reports a minute per
+    user) would otherwise carry over from earlier tests and depend on how fast they ran."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def users(db: Any) -> Any:
     from shaobao.org.models import User

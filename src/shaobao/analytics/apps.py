@@ -10,7 +10,7 @@ class AnalyticsConfig(AppConfig):
         from shaobao.analytics.facts import facts_on_event, facts_refresh_overdue
         from shaobao.cases.hooks import register_event_handler, register_sweep_hook
 
-        register_event_handler(facts_on_event)
+        register_event_handler(facts_on_event, last=True)
         register_sweep_hook(lambda now: _discard(facts_refresh_overdue(now)))
 
 

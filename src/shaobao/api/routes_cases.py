@@ -51,7 +51,9 @@ def create_case(request: HttpRequest, body: CaseCreateIn) -> tuple[int, dict[str
     hit("intake", str(user.pk), limit_of("INTAKE_PER_MIN", 30))
     created = case_create(user, data=CaseCreateData(**body.dict()),
                           idempotency_key=request.headers.get("Idempotency-Key"))
-    out = case_out(created.case, user, timezone.now())
+    # A case just registered has no co-departments yet: no need to ask the database.
+    out = case_out(created.case, user, timezone.now(),
+                   co_codes=None if created.replayed else [])
     out["possible_duplicates"] = [c.number for c in created.possible_duplicates]
     return (200 if created.replayed else 201), out
 

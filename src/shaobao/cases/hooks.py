@@ -28,15 +28,20 @@ class EventContext:
 
 EventHandler = Callable[[EventContext], None]
 _handlers: list[EventHandler] = []
+_last_handlers: list[EventHandler] = []
 
 
-def register_event_handler(handler: EventHandler) -> None:
-    if handler not in _handlers:
-        _handlers.append(handler)
+def register_event_handler(handler: EventHandler, *, last: bool = False) -> None:
+    """`last=True` for handlers that update rows many transactions share (the analytics
+    rollups): they run after all others, and the services call the handlers as the final
+    step of their transaction, so those row locks are held only until the commit."""
+    target = _last_handlers if last else _handlers
+    if handler not in target:
+        target.append(handler)
 
 
 def run_event_handlers(ctx: EventContext) -> None:
-    for handler in _handlers:
+    for handler in (*_handlers, *_last_handlers):
         handler(ctx)
 
 

@@ -114,6 +114,8 @@ def _database() -> dict[str, Any]:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers proceed while one writer commits; IMMEDIATE transactions take
         # the write lock up front so two writers queue instead of failing mid-transaction.
+        # Writers queue on a lock file instead of polling (see shaobao/core/sqlite/base.py).
+        db["ENGINE"] = "shaobao.core.sqlite"
         db["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",

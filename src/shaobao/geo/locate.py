@@ -53,6 +53,7 @@ class _IndexCache:
         self.checked_at = 0.0
         self.index: GridIndex | None = None
         self.meta: dict[str, Location] = {}
+        self.grids: dict[int, Grid] = {}
 
     def get(self) -> tuple[GridIndex | None, dict[str, Location]]:
         now = time.monotonic()
@@ -83,6 +84,7 @@ class _IndexCache:
                 street.code if street else "", street.display_name if street else "")
         self.index = GridIndex([(g.code, shape(g.geometry)) for g in grids]) if grids else None
         self.meta = meta
+        self.grids = {g.id: g for g in grids}
 
 
 _cache = _IndexCache()
@@ -90,6 +92,19 @@ _cache = _IndexCache()
 
 def grid_index_invalidate() -> None:
     _cache.invalidate()
+
+
+def grid_of(where: Location) -> Grid:
+    """The grid row (with its community and street loaded) of a located point.
+
+    Comes from the same snapshot as the index that located the point, so intake needs no
+    further query; callers read it, never change it (it is shared between requests).
+    """
+    grid = _cache.grids.get(where.grid_id)
+    if grid is None:  # the snapshot was rebuilt in between: read the row itself
+        grid = Grid.objects.select_related("community", "community__parent").get(
+            pk=where.grid_id)
+    return grid
 
 
 def parse_crs(value: str | None) -> Crs:

@@ -60,7 +60,9 @@ def token_revoke(actor: User, token_id: int) -> ApiToken:
 
 def token_lookup(secret: str) -> ApiToken | None:
     """The live token holding `secret` (not revoked, not expired, active user), or None."""
-    token = (ApiToken.objects.select_related("user", "user__department", "user__division")
+    # Only the user is joined: every API call authenticates, few need the department or
+    # division rows (their ids are on the user row; the rows load on first use).
+    token = (ApiToken.objects.select_related("user")
              .filter(digest=ApiToken.digest_of(secret), revoked=False).first())
     if token is None or not token.user.is_active:
         return None

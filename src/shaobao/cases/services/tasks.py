@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shaobao.calendar.service import work_calendar
@@ -20,16 +20,20 @@ TASK_LIMITS = {
 }
 
 
-def grid_worker_for(grid_code: str) -> User | None:
-    return (User.objects.filter(role=Role.GRID_WORKER, grid_code=grid_code, is_active=True)
-            .order_by("id").first())
+def _grid_worker_id(grid_code: str) -> int | None:
+    """The grid's (first) active grid worker. Plain SQL: every public report asks."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM {User._meta.db_table} WHERE role = %s AND grid_code = %s "
+                    "AND is_active = %s ORDER BY id LIMIT 1", [Role.GRID_WORKER, grid_code, True])
+        row = cur.fetchone()
+    return int(row[0]) if row else None
 
 
 def _open(case: Case, kind: TaskKind, at: datetime) -> Task:
     grid_code = case.grid.code if case.grid else ""
     limit, time_kind = TASK_LIMITS[kind]
     return Task.objects.create(case=case, kind=kind, grid_code=grid_code,
-                               assignee=grid_worker_for(grid_code) if grid_code else None,
+                               assignee_id=_grid_worker_id(grid_code) if grid_code else None,
                                due_at=deadline(at, limit, time_kind, work_calendar()),
                                created_at=at)
 
