@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=3)
         parser.add_argument("--cases", type=int, default=None,
-                            help="模拟历史案件数（默认 800）")
+                            help="模拟历史案件数（默认 2000，约三个月）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from shaobao.demo.history import DEFAULT_CASES, demo_history
@@ -34,6 +34,10 @@ class Command(BaseCommand):
                      cases=DEFAULT_CASES if opts["cases"] is None else opts["cases"])
         # After the history: meetings put its escalated cases on their agendas.
         governance_demo(self._progress)
+        # The router learns from the closed history, so the first report gets suggestions.
+        from shaobao.routing.jobs import router_retrain
+
+        self._progress(f"智能分派模型：{router_retrain()}")
         self._print_accounts(accounts, DEMO_PASSWORD)
         self.stdout.write(f"准备完成，用时 {time.monotonic() - started:.1f} 秒")
         if not opts["no_serve"]:
