@@ -36,8 +36,12 @@ class Command(BaseCommand):
         governance_demo(self._progress)
         # The router learns from the closed history, so the first report gets suggestions.
         from shaobao.routing.jobs import router_retrain
+        from shaobao.routing.training import router_loaded
 
-        self._progress(f"智能分派模型：{router_retrain()}")
+        if router_loaded() is None:
+            self._progress(f"智能分派模型：{router_retrain()}")
+        else:
+            self._progress("智能分派模型：已存在，跳过（每晚由 shaobao worker 重新训练）")
         self._print_accounts(accounts, DEMO_PASSWORD)
         self.stdout.write(f"准备完成，用时 {time.monotonic() - started:.1f} 秒")
         if not opts["no_serve"]:
