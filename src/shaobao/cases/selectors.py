@@ -34,8 +34,9 @@ def case_list_for(user: User) -> QuerySet[Case]:
     qs = Case.objects.filter(case_scope_filter(user))
     if user.role == Role.DEPARTMENT:
         qs = qs.distinct()  # the co-department join may repeat a case
+    # The grid's polygon is never shown with a case and is costly to decode row by row.
     return qs.select_related("item", "item__category", "grid", "community", "street",
-                             "lead_department", "reporter")
+                             "lead_department", "reporter").defer("grid__geometry")
 
 
 def case_get_for(user: User, number: str) -> Case:

@@ -41,6 +41,8 @@ def notify_event(case: Case, event: CaseEvent) -> int:
     users = User.objects.filter(who, is_active=True)
     if event.actor_id is not None:
         users = users.exclude(id=event.actor_id)
-    rows = [Notification(user=u, case=case, event=event, text=text, at=event.at) for u in users]
+    # Ids only: every event notifies someone, and whole user rows are not needed for that.
+    rows = [Notification(user_id=uid, case=case, event=event, text=text, at=event.at)
+            for uid in users.values_list("id", flat=True)]
     Notification.objects.bulk_create(rows)
     return len(rows)
