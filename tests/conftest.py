@@ -13,7 +13,8 @@ from world import build_world
 
 # Tests whose subject is not the database (browser flows, page timing, the history
 # simulator): CI runs them on SQLite only, to keep the two-database run short.
-SINGLE_DB_PATHS = ("tests/e2e/", "tests/web/test_latency.py", "tests/demo/test_history.py")
+SINGLE_DB_PATHS = ("tests/e2e/", "tests/web/test_latency.py", "tests/demo/test_history.py",
+                   "tests/demo/test_bench_analytics.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

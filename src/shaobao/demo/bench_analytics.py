@@ -218,13 +218,19 @@ def _history_cases_sql(pg: bool) -> str:
             "JOIN hist_item it ON it.slot = s.its")
 
 
-def _history_facts_sql(pg: bool) -> str:
-    from shaobao.analytics.models import FLAGS
-
+def _local_day_month_sql(pg: bool) -> tuple[str, str]:
+    """SQL for the Beijing day and month of `c.created_at` (facts' period columns)."""
     local = "(c.created_at AT TIME ZONE 'Asia/Shanghai')"
     day = f"CAST({local} AS date)" if pg else "date(c.created_at, '+8 hours')"
     month = (f"CAST(date_trunc('month', {local}) AS date)" if pg else
              "strftime('%%Y-%%m-01', c.created_at, '+8 hours')")
+    return day, month
+
+
+def _history_facts_sql(pg: bool) -> str:
+    from shaobao.analytics.models import FLAGS
+
+    day, month = _local_day_month_sql(pg)
     closed, whistled = "s.status = 'closed'", "s.whistled = 1"
     checked_in = f"({whistled} AND s.status <> 'whistled')"
     accepted = "s.status NOT IN ('rejected', 'merged')"
@@ -579,10 +585,7 @@ def _open_cases_insert_sql(pg: bool) -> str:
 def _open_facts_insert_sql(pg: bool) -> str:
     from shaobao.analytics.models import FLAGS
 
-    local = "(c.created_at AT TIME ZONE 'Asia/Shanghai')"
-    day = f"CAST({local} AS date)" if pg else "date(c.created_at, '+8 hours')"
-    month = (f"CAST(date_trunc('month', {local}) AS date)" if pg else
-             "strftime('%%Y-%%m-01', c.created_at, '+8 hours')")
+    day, month = _local_day_month_sql(pg)
     ones = {"submitted", "accepted", "due_to_close", "feedback_3d"}
     flags = ", ".join("CASE WHEN c.whistled_at IS NULL THEN 0 ELSE 1 END" if f == "whistled"
                       else "1" if f in ones else "0" for f in FLAGS)
