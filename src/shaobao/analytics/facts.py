@@ -226,24 +226,18 @@ def _param(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-UPSERT_CHUNK = 400  # rows per multi-row upsert (keeps parameters under both limits)
-
-
 def rollups_add(deltas: Deltas) -> None:
-    """Add per-key flag deltas to every rollup, inserting missing keys.
+    """Add one case's flag deltas to every rollup, inserting missing keys.
 
-    Multi-row `INSERT … ON CONFLICT DO UPDATE` statements: the keys in a delta map are
-    distinct, as a single statement requires.
+    One `INSERT … VALUES … ON CONFLICT DO UPDATE` per table (a case moves at most two keys
+    per table, and keys in a delta map are distinct, as a single statement requires).
     """
     sqlite = connection.vendor == "sqlite"
     statements: list[tuple[str, list[Any]]] = []
     for spec, by_key in deltas.items():
         rows = [[_param(k[0]) if sqlite else k[0], *k[1:], *d]
                 for k, d in by_key.items() if any(d)]
-        if sqlite:
-            statements += [_upsert_values(spec, rows[i:i + UPSERT_CHUNK])
-                           for i in range(0, len(rows), UPSERT_CHUNK)]
-        elif rows:
+        if rows:
             statements.append(_upsert_values(spec, rows))
     if not statements:
         return

@@ -173,7 +173,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _shaobao_cmd(*args: str) -> list[str]:
+def shaobao_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "shaobao.config.cli", *args]
 
 
@@ -190,7 +190,9 @@ def postgres_fresh_database(url: str = BENCH_PG_URL) -> None:
 
 
 @contextmanager
-def bench_environment(db: str, keep: bool = False) -> Iterator[dict[str, str]]:
+def bench_environment(db: str, keep: bool = False,
+                      pg_url: str = BENCH_PG_URL) -> Iterator[dict[str, str]]:
+    """A fresh temporary data directory and, for `postgres`, a fresh database at `pg_url`."""
     data_dir = Path(tempfile.mkdtemp(prefix="shaobao-bench-"))
     env = dict(os.environ)
     env["SHAOBAO_DATA_DIR"] = str(data_dir)
@@ -199,8 +201,8 @@ def bench_environment(db: str, keep: bool = False) -> Iterator[dict[str, str]]:
     env["SHAOBAO_INTAKE_PER_MIN"] = "0"
     env.pop("SHAOBAO_DEBUG", None)
     if db == "postgres":
-        postgres_fresh_database()
-        env["DATABASE_URL"] = BENCH_PG_URL
+        postgres_fresh_database(pg_url)
+        env["DATABASE_URL"] = pg_url
     elif db == "sqlite":
         env.pop("DATABASE_URL", None)
     else:
@@ -219,7 +221,7 @@ def running_server(env: dict[str, str], port: int, workers: int | None,
     if workers:
         args += ["--workers", str(workers)]
     log = open(Path(env["SHAOBAO_DATA_DIR"]) / "serve.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(_shaobao_cmd(*args), env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(shaobao_cmd(*args), env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
@@ -327,7 +329,7 @@ def bench_intake_run(db: str = "sqlite", clients: int = 16, seconds: float = 10.
         data_dir = Path(env["SHAOBAO_DATA_DIR"])
         points_path = data_dir / "bench_points.json"
         progress(f"preparing {db} world in {data_dir}")
-        prep = subprocess.run(_shaobao_cmd("bench", "intake-prepare", "--points-file",
+        prep = subprocess.run(shaobao_cmd("bench", "intake-prepare", "--points-file",
                                            str(points_path)),
                               env=env, capture_output=True, text=True, check=False)
         if prep.returncode != 0:

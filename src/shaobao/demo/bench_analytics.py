@@ -20,11 +20,9 @@ own database is never touched.
 from __future__ import annotations
 
 import functools
-import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +30,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from shaobao.demo.bench import bench_environment, shaobao_cmd
 
 Rows = list[tuple[str, str]]
 Progress = Callable[[str], None]
@@ -43,38 +43,12 @@ def _quiet(message: str) -> None:
     pass
 
 
-@contextmanager
-def _environment(db: str) -> Iterator[dict[str, str]]:
-    data_dir = Path(tempfile.mkdtemp(prefix="shaobao-bench-an-"))
-    env = dict(os.environ)
-    env["SHAOBAO_DATA_DIR"] = str(data_dir)
-    env["SHAOBAO_SECRET_KEY"] = "bench-" + os.urandom(8).hex()
-    if db == "postgres":
-        import psycopg
-        from psycopg import sql
-
-        base, _, name = BENCH_PG_URL.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        env["DATABASE_URL"] = BENCH_PG_URL
-    elif db == "sqlite":
-        env.pop("DATABASE_URL", None)
-    else:
-        raise ValueError(f"unknown database {db!r}: sqlite or postgres")
-    try:
-        yield env
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
 def run_inner(db: str, args: list[str], progress: Progress = _quiet) -> Rows:
     """Run `shaobao bench <args>` in a fresh environment and collect its `name: value` rows."""
-    with _environment(db) as env:
+    with bench_environment(db, pg_url=BENCH_PG_URL) as env:
         progress(f"fresh {db} database; running bench {' '.join(args)}")
-        proc = subprocess.run([sys.executable, "-m", "shaobao.config.cli", "bench", *args],
-                              env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(shaobao_cmd("bench", *args), env=env, capture_output=True,
+                              text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"bench {args[0]} failed:\n{proc.stdout}\n{proc.stderr}")
         for line in proc.stderr.splitlines():
