@@ -16,10 +16,14 @@ from shaobao.calendar.service import work_calendar
 from shaobao.calendar.workcal import TimeKind, deadline
 from shaobao.cases.models import Case, CaseEvent, Supervision
 from shaobao.cases.services.sweep import (
+    NoticeDue,
+    SweepResult,
+    _issue_together,
     notices_due_count,
     overdue_filter,
     red_threshold,
     sla_sweep,
+    system_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +97,21 @@ def test_notices_over_budget_wait_for_the_next_run() -> None:
     assert starved.deferred == notices_due_count(late) >= 3
     caught_up = sla_sweep(late, notice_budget_s=None)
     assert caught_up.yellow == starved.deferred and notices_due_count(late) == 0
+
+
+def test_notices_sharing_a_transaction_stand_alone_when_one_is_refused() -> None:
+    cases = [case_in("in_progress") for _ in range(3)]
+    at = max(c.handle_due for c in cases if c.handle_due) + timedelta(minutes=1)
+    stale = cases[1]
+    Case.objects.filter(pk=stale.pk).update(version=stale.version + 1)  # changed meanwhile
+    notices = [NoticeDue(c.pk, c.number, c.version, "超期未办结") for c in cases]
+    result = SweepResult()
+    _issue_together(system_user(), notices, at, result)
+    assert result.yellow == 2
+    noticed = set(Supervision.objects.values_list("case_id", flat=True))
+    assert noticed == {cases[0].pk, cases[2].pk}
+    assert not CaseEvent.objects.filter(case=stale, action="supervise").exists()
+    assert Case.objects.get(pk=stale.pk).supervision_level == 0
 
 
 @pytest.mark.parametrize("at", [datetime(2026, 1, 20, 10, 0, tzinfo=BJ),   # Tuesday

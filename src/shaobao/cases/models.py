@@ -47,7 +47,8 @@ class Case(models.Model):
     """A reported problem followed from intake to closure and rating."""
 
     number = models.CharField("案件编号", max_length=24, unique=True)
-    district_code = models.CharField("区县代码", max_length=6, db_index=True)
+    # Not indexed: one district per installation, and analytics reads its own tables.
+    district_code = models.CharField("区县代码", max_length=6)
     status = models.CharField("状态", max_length=16, choices=Status.choices,
                               default=Status.SUBMITTED)
     version = models.PositiveIntegerField("版本", default=1)
@@ -59,16 +60,19 @@ class Case(models.Model):
     lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
     lng = models.FloatField("经度(WGS-84)", null=True, blank=True)
     grid = models.ForeignKey("geo.Grid", null=True, blank=True, on_delete=models.PROTECT)
-    community = models.ForeignKey("geo.Division", null=True, blank=True,
+    # community, street and lead_department are indexed by the (column, status) indexes
+    # of Meta, which serve lookups on the column alone too; a second index on each only
+    # cost every insert and status change.
+    community = models.ForeignKey("geo.Division", null=True, blank=True, db_index=False,
                                   on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey("geo.Division", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+                               db_index=False, related_name="+")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_cases")
     reporter_name = models.CharField("报告人", max_length=50, blank=True)
     reporter_phone = models.CharField("报告人电话", max_length=20, blank=True)
     anonymous = models.BooleanField("对外匿名", default=False)
-    lead_department = models.ForeignKey("org.Department", null=True, blank=True,
+    lead_department = models.ForeignKey("org.Department", null=True, blank=True, db_index=False,
                                         on_delete=models.PROTECT, related_name="lead_cases")
     co_departments = models.ManyToManyField("org.Department", blank=True,
                                             related_name="co_cases")
@@ -90,8 +94,9 @@ class Case(models.Model):
     resolved_confirmed = models.BooleanField("群众确认解决", null=True, blank=True)
     rating_comment = models.TextField(blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
+    # Not indexed: nothing looks cases up by their merge target, and cases are never deleted.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged_cases")
+                                    db_index=False, related_name="merged_cases")
     escalation_level = models.CharField(max_length=16, blank=True)
     supervision_level = models.PositiveSmallIntegerField("督办等级", default=0)
     rework_count = models.PositiveSmallIntegerField("返工次数", default=0)

@@ -43,9 +43,11 @@ def _quiet(message: str) -> None:
     pass
 
 
-def run_inner(db: str, args: list[str], progress: Progress = _quiet) -> Rows:
-    """Run `shaobao bench <args>` in a fresh environment and collect its `name: value` rows."""
-    with bench_environment(db, pg_url=BENCH_PG_URL) as env:
+def run_inner(db: str, args: list[str], progress: Progress = _quiet,
+              pg_url: str | None = None) -> Rows:
+    """Run `shaobao bench <args>` in a fresh environment and collect its `name: value` rows.
+    `pg_url` names the PostgreSQL database to drop and recreate (default BENCH_PG_URL)."""
+    with bench_environment(db, pg_url=pg_url or BENCH_PG_URL) as env:
         progress(f"fresh {db} database; running bench {' '.join(args)}")
         proc = subprocess.run(shaobao_cmd("bench", *args), env=env, capture_output=True,
                               text=True, check=False)
@@ -598,27 +600,31 @@ def _bulk_prior_notices(now: datetime) -> None:
                     else "ANALYZE")
 
 
-def bench_analytics_run(cases: int, db: str = "sqlite", progress: Progress = _quiet) -> Rows:
-    return run_inner(db, ["analytics-inner", "--cases", str(cases)], progress)
+def bench_analytics_run(cases: int, db: str = "sqlite", progress: Progress = _quiet,
+                        pg_url: str | None = None) -> Rows:
+    return run_inner(db, ["analytics-inner", "--cases", str(cases)], progress, pg_url)
 
 
-def bench_import_run(rows: int, db: str = "sqlite", progress: Progress = _quiet) -> Rows:
-    return run_inner(db, ["import-inner", "--rows", str(rows)], progress)
+def bench_import_run(rows: int, db: str = "sqlite", progress: Progress = _quiet,
+                     pg_url: str | None = None) -> Rows:
+    return run_inner(db, ["import-inner", "--rows", str(rows)], progress, pg_url)
 
 
-def bench_sweep_run(open_cases: int, db: str = "sqlite", progress: Progress = _quiet) -> Rows:
-    return run_inner(db, ["sweep-inner", "--open", str(open_cases)], progress)
+def bench_sweep_run(open_cases: int, db: str = "sqlite", progress: Progress = _quiet,
+                    pg_url: str | None = None) -> Rows:
+    return run_inner(db, ["sweep-inner", "--open", str(open_cases)], progress, pg_url)
 
 
 def run_named(name: str, opts: dict[str, Any], progress: Progress = _quiet) -> Rows:
     """Dispatch for the `bench` command (outer runs and their hidden inner halves)."""
     db = opts.get("db") or "sqlite"
+    pg_url = opts.get("pg_url")
     if name == "analytics":
-        return bench_analytics_run(opts["cases"], db, progress)
+        return bench_analytics_run(opts["cases"], db, progress, pg_url)
     if name == "import":
-        return bench_import_run(opts["rows"], db, progress)
+        return bench_import_run(opts["rows"], db, progress, pg_url)
     if name == "sweep":
-        return bench_sweep_run(opts["open"], db, progress)
+        return bench_sweep_run(opts["open"], db, progress, pg_url)
     if name == "analytics-inner":
         return analytics_inner(opts["cases"], progress=progress)
     if name == "import-inner":

@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help="intake：服务进程数（默认同 shaobao serve）")
         parser.add_argument("--keep", action="store_true", help="intake：保留临时数据目录")
+        parser.add_argument("--pg-url", default=None, metavar="URL",
+                            help="analytics/import/sweep：--db postgres 时重建并使用的数据库"
+                                 "（默认 postgres://postgres@127.0.0.1:5432/shaobao_bench_an）")
         parser.add_argument("--points-file", type=Path, help=argparse.SUPPRESS)
         parser.add_argument("--cases", type=int, default=200_000,
                             help="analytics：生成的案件数（默认 200,000）")
