@@ -53,8 +53,10 @@ class Case(models.Model):
                               default=Status.SUBMITTED)
     version = models.PositiveIntegerField("版本", default=1)
     channel = models.CharField("来源", max_length=16, choices=Channel.choices)
+    # Indexed with created_at in Meta (the duplicate hints' range), which serves
+    # lookups by item alone too.
     item = models.ForeignKey("catalogue.Item", null=True, blank=True, on_delete=models.PROTECT,
-                             verbose_name="清单事项")
+                             db_index=False, verbose_name="清单事项")
     description = models.TextField("问题描述")
     address = models.CharField("地址", max_length=200, blank=True)
     lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
@@ -107,6 +109,8 @@ class Case(models.Model):
         verbose_name_plural = "案件"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "handle_due"]),
+                   # Duplicate hints at intake: same item within a time window.
+                   models.Index(fields=["item", "created_at"], name="case_item_created"),
                    models.Index(fields=["community", "status"]),
                    models.Index(fields=["street", "status"]),
                    models.Index(fields=["lead_department", "status"]),

@@ -172,7 +172,7 @@ def _db_time(value: datetime) -> object:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def case_duplicates_of(case: Case) -> list[Case]:
+def case_duplicates_of(case: Case, limit: int = 20) -> list[Case]:
     """Open cases of the same item within the configured radius and time window."""
     if case.item is None or case.lat is None or case.lng is None:
         return []
@@ -180,21 +180,22 @@ def case_duplicates_of(case: Case) -> list[Case]:
     window = timedelta(hours=product_rule("DUPLICATE_WINDOW_HOURS"))
     dlat = radius / 111_320
     dlng = radius / (111_320 * math.cos(math.radians(case.lat)))
-    statuses = sorted(OPEN_STATUSES)
     # Written out because every report with an item runs it: the ORM spent five times
-    # longer building this statement than the database spent answering it.
+    # longer building this statement than the database spent answering it. The status
+    # is checked here rather than in SQL: given a status list, SQLite's planner walks the
+    # (status, …) index over every open case; without one it takes the (item, created_at)
+    # range, which holds only this item's reports of the window.
     nearby = Case.objects.raw(
-        f"SELECT c.id, c.number, c.lat, c.lng, c.created_at FROM {_CASES} c "
-        f"JOIN {_ITEMS} i ON i.id = c.item_id WHERE i.code = %s "
-        f"AND c.status IN ({', '.join(['%s'] * len(statuses))}) "
+        f"SELECT c.id, c.number, c.lat, c.lng, c.created_at, c.status FROM {_CASES} c "
+        f"WHERE c.item_id IN (SELECT id FROM {_ITEMS} WHERE code = %s) "
         "AND c.created_at BETWEEN %s AND %s AND c.lat BETWEEN %s AND %s "
-        "AND c.lng BETWEEN %s AND %s AND c.id <> %s ORDER BY c.created_at LIMIT 20",
-        [case.item.code, *statuses, _db_time(case.created_at - window),
-         _db_time(case.created_at + window),
+        "AND c.lng BETWEEN %s AND %s AND c.id <> %s ORDER BY c.created_at",
+        [case.item.code, _db_time(case.created_at - window), _db_time(case.created_at + window),
          case.lat - dlat, case.lat + dlat, case.lng - dlng, case.lng + dlng, case.pk])
-    return [c for c in nearby
-            if c.lat is not None and c.lng is not None
-            and distance_m(case.lat, case.lng, c.lat, c.lng) <= radius]
+    found = [c for c in nearby
+             if c.status in OPEN_STATUSES and c.lat is not None and c.lng is not None
+             and distance_m(case.lat, case.lng, c.lat, c.lng) <= radius]
+    return found[:limit]
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
