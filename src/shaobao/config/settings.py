@@ -121,7 +121,7 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
-        db["CONN_MAX_AGE"] = 0
+        db["CONN_MAX_AGE"] = 60
         db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     else:
         db["CONN_HEALTH_CHECKS"] = True
