@@ -289,8 +289,9 @@ def test_get_requests_date_window(o311: Any, o311_key: str) -> None:
     end = (old + timedelta(days=1)).isoformat()
     got = o311.get("requests", start_date=start, end_date=end).json()
     assert [r["service_request_id"] for r in got] == [numbers[0]]
-    got = o311.get("requests", start_date=old.date().isoformat(),
-                   end_date=old.date().isoformat()).json()
+    # A date alone is a day in the server's time zone (Beijing), not in UTC.
+    day = timezone.localtime(old).date().isoformat()
+    got = o311.get("requests", start_date=day, end_date=day).json()
     assert [r["service_request_id"] for r in got] == [numbers[0]]
     only_end = o311.get("requests", end_date=end).json()
     assert [r["service_request_id"] for r in only_end] == [numbers[0]]
