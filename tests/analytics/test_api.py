@@ -149,7 +149,10 @@ def test_monthly_report_workbook(api: Any, history: None, tmp_path: Path) -> Non
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed: workbook checked with openpyxl only")
-    out = subprocess.run([soffice, "--headless", "--convert-to", "csv", "--outdir",
+    # CSV filter options: comma, double quote, character set 76 = UTF-8 (the default is
+    # the system's legacy set, which turns every Chinese character into "?").
+    csv_utf8 = "csv:Text - txt - csv (StarCalc):44,34,76"
+    out = subprocess.run([soffice, "--headless", "--convert-to", csv_utf8, "--outdir",
                           str(tmp_path), str(path)], capture_output=True, timeout=180,
                          check=False, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
