@@ -6,38 +6,42 @@ closed_at, lead_department, rating, resolved. Timestamps are ISO 8601; without a
 they are read in the mapping's `timezone` (default Asia/Shanghai). A mapping file
 (YAML) adapts other layouts; see `mappings/us311.yaml` and docs/analytics.md.
 
-Each batch (default 5,000 rows) commits in one transaction: the cases (COPY on
-PostgreSQL, one executemany on SQLite, see `bulkwrite`), one synthetic `import` event per
-case, their facts (`facts.derive` per row) and the rollup deltas (summed in SQL from the
-batch's facts rows, `facts.rollups_add_from_facts`), and the file's checkpoint. A rerun
-of the same file (same path, size and mtime) skips the rows already committed. Bad rows
-are reported with their line numbers; good rows are kept.
+This module reads and parses rows into batches of database-ready tuples
+(`importwrite.prepare`, incl. `facts.derive` per row). Each batch (default 5,000 rows)
+commits in one transaction (`importwrite.commit_batch`): the cases (COPY on PostgreSQL,
+one executemany on SQLite, see `bulkwrite`), one synthetic `import` event per case, their
+facts, the rollup deltas (summed in SQL from the batch's facts rows) and the file's
+checkpoint. On PostgreSQL the reading runs in a thread ahead of the writing and batches
+alternate between two writer connections, still committing in file order
+(`importpipe`). A rerun of the same file (same path, size and mtime) skips the rows
+already committed. Bad rows are reported with their line numbers; good rows are kept.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import yaml
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from shaobao.analytics.bulkwrite import BulkTable, db_time, is_sqlite
-from shaobao.analytics.facts import derive, rollups_add_from_facts
+from shaobao.analytics.bulkwrite import is_sqlite
+from shaobao.analytics.importpipe import OrderedWriters, Prefetch
+from shaobao.analytics.importwrite import PreparedBatch, commit_batch, fast_writes, prepare
 from shaobao.analytics.models import FLAGS, CaseFacts, ImportCheckpoint
-from shaobao.cases.models import Case, CaseEvent, Rating, Status
+from shaobao.calendar.service import work_calendar
+from shaobao.cases.models import Rating, Status
 from shaobao.core.errors import ImportFailed
 from shaobao.core.rules import product_rule
 
@@ -211,6 +215,7 @@ class _Parser:
         self.statuses = set(Status.values)
         self.width = 0
         self.where: dict[str, Where] = dict.fromkeys(COLUMNS)
+        self._pick: Callable[[list[str]], tuple[str, ...]] | None = None
 
     def bind(self, header: list[str]) -> None:
         """Resolve each target column to its position in this file's header, once."""
@@ -222,6 +227,17 @@ class _Parser:
                 self.where[target] = tuple(index.get(s) for s in src)
             else:
                 self.where[target] = index.get(src) if src is not None else None
+        plain = all(not isinstance(w, tuple) for w in self.where.values())
+        # Usually every target is one column or none: then one itemgetter call picks all
+        # thirteen cells of a row (an absent column reads the "" that `values` appends).
+        self._pick = (itemgetter(*[-1 if w is None else w for w in self.where.values()])
+                      if plain else None)
+
+    def values(self, row: list[str]) -> list[str]:
+        """The stripped cells of `row` for every target in `COLUMNS` order."""
+        if self._pick is not None:
+            return [v.strip() for v in self._pick([*row, ""])]
+        return [self.get(row, target) for target in COLUMNS]
 
     def get(self, row: list[str], target: str) -> str:
         where = self.where[target]
@@ -235,22 +251,19 @@ class _Parser:
     def parse(self, row: list[str], line: int) -> _Record:
         if len(row) < self.width:  # a short row: missing cells read as empty
             row = row + [""] * (self.width - len(row))
-        get = self.get
-        created_text = get(row, "created_at")
+        (number_text, created_text, item_text, description, address, lat_text, lng_text,
+         grid_code, status_text, closed_text, dept_text, rating, resolved_text) = self.values(row)
         if not created_text:
             raise ValueError("缺少 created_at")
         created = _parse_time(created_text, self.tz)
-        closed_text = get(row, "closed_at")
         closed = _parse_time(closed_text, self.tz) if closed_text else None
         if closed is not None and closed < created:
             raise ValueError("closed_at 早于 created_at")
-        item_text = get(row, "item")
         item_code = self._item_code(item_text)
-        description = get(row, "description") or item_text
+        description = description or item_text
         if not description:
             raise ValueError("缺少 description")
-        dept_code = self._department_code(get(row, "lead_department"))
-        status_text = get(row, "status")
+        dept_code = self._department_code(dept_text)
         status = self.m.status_map.get(status_text, status_text if status_text in self.statuses
                                        else (self.m.status_default or ""))
         if not status:
@@ -261,7 +274,6 @@ class _Parser:
             closed = created
         if status != "closed":
             closed = None
-        rating = get(row, "rating")
         if rating and (rating not in self.ratings or status != "closed"):
             raise ValueError(f"评价“{rating}”无效或案件未结案")
         r = _Record()
@@ -269,12 +281,12 @@ class _Parser:
         r.created_at, r.closed_at, r.handled_at = created, closed, closed
         r.item_code = item_code
         r.item_id = self.lk.items.get(item_code) if item_code else None
-        r.description, r.address = description[:4000], get(row, "address")[:200]
-        r.lat, r.lng = self._point(get(row, "lat"), get(row, "lng"))
-        r.grid_id, r.community_id, r.street_id = self._grid(get(row, "grid"))
+        r.description, r.address = description[:4000], address[:200]
+        r.lat, r.lng = self._point(lat_text, lng_text)
+        r.grid_id, r.community_id, r.street_id = self._grid(grid_code)
         r.lead_department_id = self.lk.departments.get(dept_code) if dept_code else None
-        r.number = self._number(get(row, "number"), line)
-        resolved_text = get(row, "resolved").lower()
+        r.number = self._number(number_text, line)
+        resolved_text = resolved_text.lower()
         r.resolved_confirmed = ((resolved_text in ("1", "true", "yes", "是") if resolved_text
                                  else rating in ("satisfied", "basically_satisfied"))
                                 if rating else None)
@@ -324,100 +336,7 @@ class _Parser:
         return number
 
 
-# --- writing ------------------------------------------------------------------------------
-
-# The case columns an import fills per row; every other column is the same for all rows.
-_CASE_VARIABLE = ("id", "number", "district_code", "status", "item_id", "description",
-                  "address", "lat", "lng", "grid_id", "community_id", "street_id",
-                  "lead_department_id", "created_at", "updated_at", "accepted_at",
-                  "whistled_at", "handled_at", "closed_at", "rating", "resolved_confirmed",
-                  "rated_at")
-_CASE_CONST: dict[str, Any] = {
-    "version": 1, "channel": "import", "reporter_id": None, "reporter_name": "",
-    "reporter_phone": "", "anonymous": False, "checked_in_at": None, "check_in_due": None,
-    "handle_due": None, "handle_clock_start": None, "suspended_at": None,
-    "pending_request": None, "rating_comment": "", "merged_into_id": None,
-    "escalation_level": "", "supervision_level": 0, "rework_count": 0, "overdue": False,
-    "feedback_at": None, "feedback_due": None,
-}
-_EVENT_VARIABLE = ("case_id", "to_status", "at", "payload")
-_EVENT_CONST: dict[str, Any] = {"action": "import", "actor_id": None, "role": "admin",
-                                "from_status": "", "public": False}
-_FACT_COLS = tuple(f.column for f in CaseFacts._meta.concrete_fields)
-
-
-@functools.cache
-def _tables() -> tuple[BulkTable, BulkTable, BulkTable]:
-    """The three bulk writers (built on first use, after every app's models are loaded)."""
-    constants = dict(_CASE_CONST)
-    for f in Case._meta.concrete_fields:  # a column added later: its model default
-        if f.column not in constants and f.column not in _CASE_VARIABLE:
-            constants[f.column] = f.get_default()
-    return (BulkTable(Case._meta.db_table, _CASE_VARIABLE, constants),
-            BulkTable(CaseEvent._meta.db_table, _EVENT_VARIABLE, _EVENT_CONST),
-            BulkTable(CaseFacts._meta.db_table, _FACT_COLS))
-
-
-def _allocate_ids(n: int) -> list[int]:
-    table = Case._meta.db_table
-    with connection.cursor() as cur:
-        if not is_sqlite():
-            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                        "FROM generate_series(1, %s)", [n])
-            return [r[0] for r in cur.fetchall()]
-        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        start = int(cur.fetchone()[0]) + 1
-        return list(range(start, start + n))
-
-
-def _fact_values(r: _Record, sqlite: bool) -> tuple[Any, ...]:
-    row = derive(cast(Any, r), r.item_code, False)
-    row["case_id"] = r.pk
-    if sqlite:
-        row["day"], row["month"] = row["day"].isoformat(), row["month"].isoformat()
-    return tuple(row[c] for c in _FACT_COLS)
-
-
-def write_batch(records: list[_Record], source: str, now: datetime) -> None:
-    """Cases, their import events, facts and rollup deltas for one batch (no transaction)."""
-    if not records:
-        return
-    sqlite = is_sqlite()
-    ids = _allocate_ids(len(records))
-    updated = db_time(now, sqlite)
-    payload_head = '{"source": ' + json.dumps(source, ensure_ascii=False) + ', "line": '
-    cases, events, facts = [], [], []
-    for case_id, r in zip(ids, records, strict=True):
-        r.pk = case_id
-        created, closed = db_time(r.created_at, sqlite), db_time(r.closed_at, sqlite)
-        resolved: Any = r.resolved_confirmed
-        if sqlite and resolved is not None:
-            resolved = int(resolved)  # a bool would take sqlite3's slow adapter path
-        cases.append((case_id, r.number, r.district_code, r.status, r.item_id, r.description,
-                      r.address, r.lat, r.lng, r.grid_id, r.community_id, r.street_id,
-                      r.lead_department_id, created, updated,
-                      created if r.accepted_at else None, created if r.whistled_at else None,
-                      closed, closed, r.rating, resolved, closed if r.rating else None))
-        events.append((case_id, r.status, created, f"{payload_head}{r.line}}}"))
-        facts.append(_fact_values(r, sqlite))
-    case_table, event_table, fact_table = _tables()
-    case_table.write(cases)
-    event_table.write(events)
-    fact_table.write(facts)
-    rollups_add_from_facts(ids)
-
-def _existing_numbers(numbers: list[str]) -> set[str]:
-    if not is_sqlite():  # one array parameter instead of chunks of IN lists
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT number FROM {Case._meta.db_table} WHERE number = ANY(%s)",
-                        [numbers])
-            return {n for n, in cur.fetchall()}
-    found: set[str] = set()
-    for i in range(0, len(numbers), 900):
-        found.update(Case.objects.filter(number__in=numbers[i:i + 900])
-                     .values_list("number", flat=True))
-    return found
-
+# --- the run -----------------------------------------------------------------------------
 
 def _records(path: Path, mapping: Mapping, parser: _Parser) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of each data row; blank lines are skipped, as DictReader does."""
@@ -432,106 +351,99 @@ def _records(path: Path, mapping: Mapping, parser: _Parser) -> Iterator[tuple[in
                 yield reader.line_num, row
 
 
-def _split_duplicates(records: list[_Record]) -> tuple[list[_Record], list[tuple[int, str]]]:
-    """Records whose number is new, and the bad rows of those already taken."""
-    taken = _existing_numbers([r.number for r in records])
-    good, bad = [], []
-    for r in records:
-        if r.number in taken:
-            bad.append((r.line, f"案件编号重复：{r.number}"))
-        else:
-            taken.add(r.number)
-            good.append(r)
-    return good, bad
+def _batches(path: Path, mapping: Mapping, parser: _Parser, *, skip: int, batch: int,
+             sqlite: bool) -> Iterator[PreparedBatch]:
+    """Parsed, derived, database-ready batches of the records after the first `skip`.
 
-
-@contextmanager
-def _fast_writes() -> Iterator[None]:
-    """Tune this connection for a long bulk load, then put it back.
-
-    SQLite: a 256 MB page cache, so the cases table's sixteen indexes stay in memory
-    (the settings already give WAL with synchronous=NORMAL, which loses nothing
-    committed on a crash of the process). Nothing on PostgreSQL here: see `_commit_batch`.
+    Runs in the reader thread (`importpipe.Prefetch`): no database access here.
     """
-    if not is_sqlite():
-        yield
-        return
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA cache_size")
-        before = int(cur.fetchone()[0])
-        cur.execute("PRAGMA cache_size = -262144")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute(f"PRAGMA cache_size = {before}")
-
-
-def _commit_batch(records: list[_Record], source: str, checkpoint: ImportCheckpoint,
-                  **counts: int) -> None:
-    """One batch and the file's checkpoint in one transaction.
-
-    On PostgreSQL the commit does not wait for the WAL flush (`synchronous_commit=off`,
-    this transaction only): a crash may lose the last batches, never half of one, and
-    the checkpoint rolls back with them, so a rerun imports them again.
-    """
-    with transaction.atomic():
-        if not is_sqlite():
-            with connection.cursor() as cur:
-                cur.execute("SET LOCAL synchronous_commit = off")
-        write_batch(records, source, timezone.now())
-        ImportCheckpoint.objects.filter(pk=checkpoint.pk).update(**counts)
+    pending: list[_Record] = []
+    bad: list[tuple[int, str]] = []
+    record = 0
+    for line, row in _records(path, mapping, parser):
+        record += 1
+        if record <= skip:
+            continue
+        try:
+            pending.append(parser.parse(row, line))
+        except (ValueError, TypeError) as exc:
+            bad.append((line, str(exc)))
+        if len(pending) + len(bad) >= batch:
+            yield prepare(pending, bad, record, parser.source, timezone.now(), sqlite)
+            pending, bad = [], []
+    if pending or bad:
+        yield prepare(pending, bad, record, parser.source, timezone.now(), sqlite)
 
 
 def import_cases(path: Path, *, mapping: Mapping | None = None, batch: int = DEFAULT_BATCH,
                  progress: bool = True, stream: TextIO | None = None,
                  on_batch: Callable[[int], None] | None = None) -> ImportResult:
-    """Import `path`; resumable through its checkpoint. Returns counts and bad rows."""
+    """Import `path`; resumable through its checkpoint. Returns counts and bad rows.
+
+    Batches commit in file order, each with its checkpoint, so an interruption leaves a
+    prefix of the file imported (on PostgreSQL the batch in flight on the other writer
+    still commits or rolls back whole before this returns or raises).
+    """
     mapping = mapping or Mapping()
     path = path.resolve()
     stat = path.stat()
     started = time.monotonic()
     checkpoint, _ = ImportCheckpoint.objects.get_or_create(
         path=str(path), size=stat.st_size, mtime=stat.st_mtime)
-    done_records = checkpoint.last_line
-    result = ImportResult(skipped=done_records)
+    result = ImportResult(skipped=checkpoint.last_line)
     parser = _Parser(mapping, _Lookups(), path.name)
+    work_calendar()  # fresh in this thread, so the reader's `derive` needs no query
     bar = Progress(_count_lines(path), stream, progress)
-    pending: list[_Record] = []
-    pending_bad: list[tuple[int, str]] = []
-    record = 0
+    batches = _batches(path, mapping, parser, skip=checkpoint.last_line, batch=batch,
+                       sqlite=is_sqlite())
+    done = checkpoint.last_line
 
-    def commit() -> None:
-        nonlocal pending, pending_bad
-        good, dupes = _split_duplicates(pending)
-        pending_bad += dupes
-        _commit_batch(good, path.name, checkpoint, last_line=record,
-                      imported=checkpoint.imported + result.imported + len(good),
-                      bad=checkpoint.bad + len(result.bad) + len(pending_bad))
-        result.imported += len(good)
-        result.bad.extend(pending_bad)
-        pending, pending_bad = [], []
+    def committed(written: PreparedBatch) -> None:
+        nonlocal done
+        result.imported += len(written.numbers)
+        result.bad.extend(written.bad)
+        done = written.upto
         if on_batch:
             on_batch(result.imported)
+        bar.update(done)
 
-    with _fast_writes():
-        for line, row in _records(path, mapping, parser):
-            record += 1
-            if record <= done_records:
-                continue
-            try:
-                pending.append(parser.parse(row, line))
-            except (ValueError, TypeError) as exc:
-                pending_bad.append((line, str(exc)))
-            if len(pending) + len(pending_bad) >= batch:
-                commit()
-                bar.update(record)
-        if pending or pending_bad:
-            commit()
-    bar.close(record)
+    # SQLite runs in this process and gives the GIL up for each row's insert only; a
+    # reader thread then slows the writer about as much as it saves (measured), so
+    # there the reading stays in this thread.
+    with fast_writes(), Prefetch(batches, depth=2, background=not is_sqlite()) as ready:
+        _write_all(ready, checkpoint, committed)
+    bar.close(done)
     result.seconds = time.monotonic() - started
     result.bad.sort()
     return result
+
+
+def _write_all(ready: Iterator[PreparedBatch], checkpoint: ImportCheckpoint,
+               committed: Callable[[PreparedBatch], None]) -> None:
+    """Commit every batch in order; on PostgreSQL on two connections in turn.
+
+    Two connections need the batches' transactions to be their own: inside a caller's
+    transaction (a test, an outer `atomic`) the other connection would not see what
+    that transaction wrote, so there every batch goes through this thread's connection.
+    """
+    if is_sqlite() or connection.in_atomic_block:  # SQLite: one writer at a time anyway
+        for prepared in ready:
+            committed(commit_batch(prepared, checkpoint))
+        return
+    id_lock = threading.Lock()
+
+    def commit(prepared: PreparedBatch, prev: PreparedBatch | None,
+               wait_prev: Callable[[], None]) -> PreparedBatch:
+        in_flight = frozenset(prev.numbers) if prev is not None else frozenset()
+        return commit_batch(prepared, checkpoint, in_flight=in_flight, after=wait_prev,
+                            id_lock=id_lock)
+
+    with OrderedWriters(commit) as writers:
+        for prepared in ready:
+            for written in writers.submit(prepared):
+                committed(written)
+        for written in writers.drain():
+            committed(written)
 
 
 def import_flags_summary() -> dict[str, int]:
