@@ -25,6 +25,19 @@ sync_api = pytest.importorskip("playwright.sync_api")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+TIMEOUT = 15_000  # ms, for every page action and expectation
+
+
+@pytest.fixture
+def site(live_server: Any, tmp_path: Path) -> str:
+    """The live server's URL, with the test world loaded."""
+    from shaobao.org.models import User
+    from world import build_world
+    if not User.objects.filter(username="station_caishan").exists():
+        build_world(tmp_path)  # a transactional test before us flushed the session world
+    return str(live_server.url)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:

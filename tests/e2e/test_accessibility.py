@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import Watch
-from e2e.test_lifecycle import TIMEOUT, _login, site  # noqa: F401  (fixture)
+from e2e.conftest import TIMEOUT, Watch
+from e2e.test_lifecycle import _login
 from world import PASSWORD, inside
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def _seed_case() -> str:
     return created.case.number
 
 
-def test_main_pages_have_no_serious_accessibility_violations(browser: Any, site: str) -> None:  # noqa: F811
+def test_main_pages_have_no_serious_accessibility_violations(browser: Any, site: str) -> None:
     from shaobao.governance.services.registers import visit_log_create
     from shaobao.org.models import User
     number = _seed_case()
@@ -82,7 +82,7 @@ def test_main_pages_have_no_serious_accessibility_violations(browser: Any, site:
     assert watch.errors == []
 
 
-def test_report_page_offers_suggested_categories(browser: Any, site: str) -> None:  # noqa: F811
+def test_report_page_offers_suggested_categories(browser: Any, site: str) -> None:
     watch = Watch()
     phone = _login(browser, watch, site, "resident1", viewport={"width": 360, "height": 740},
                    is_mobile=True, has_touch=True)

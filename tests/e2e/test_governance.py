@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from e2e.conftest import Watch
-from e2e.test_lifecycle import TIMEOUT, _login, site  # noqa: F401  (fixture)
+from e2e.conftest import TIMEOUT, Watch
+from e2e.test_lifecycle import _login
 from world import CAISHAN, PASSWORD, STREET_JIXIAN, inside
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,7 +84,7 @@ def _escalated_case(description: str) -> str:
 
 # -- admission ------------------------------------------------------------------------------
 
-def test_admission_refuses_a_task_outside_the_lists(browser: Any, site: str) -> None:  # noqa: F811
+def test_admission_refuses_a_task_outside_the_lists(browser: Any, site: str) -> None:
     from shaobao.governance.models import TaskPush
     _load_lists()
     watch = Watch()
@@ -115,7 +115,7 @@ def test_admission_refuses_a_task_outside_the_lists(browser: Any, site: str) -> 
 
 # -- meetings -------------------------------------------------------------------------------
 
-def test_meeting_decision_whistles_a_case(browser: Any, site: str) -> None:  # noqa: F811
+def test_meeting_decision_whistles_a_case(browser: Any, site: str) -> None:
     from shaobao.cases.models import Case
     first = _escalated_case("二楼平台没有路灯，夜间行人摔倒")
     watch = Watch()
@@ -159,7 +159,7 @@ def test_meeting_decision_whistles_a_case(browser: Any, site: str) -> None:  # n
 
 # -- petitions ------------------------------------------------------------------------------
 
-def test_petition_identity_is_masked_for_the_station(browser: Any, site: str) -> None:  # noqa: F811
+def test_petition_identity_is_masked_for_the_station(browser: Any, site: str) -> None:
     from django.contrib.auth.hashers import make_password
 
     from shaobao.geo.models import Division
@@ -203,7 +203,7 @@ def test_petition_identity_is_masked_for_the_station(browser: Any, site: str) ->
 
 # -- party members --------------------------------------------------------------------------
 
-def test_party_claim_and_sign_in_show_in_the_ranking(browser: Any, site: str) -> None:  # noqa: F811
+def test_party_claim_and_sign_in_show_in_the_ranking(browser: Any, site: str) -> None:
     from shaobao.governance.services import party as pa
     from shaobao.org.models import User
     station_user = User.objects.get(username="station_caishan")
@@ -239,7 +239,7 @@ def test_party_claim_and_sign_in_show_in_the_ranking(browser: Any, site: str) ->
 
 # -- registers ------------------------------------------------------------------------------
 
-def test_registers_page_lists_for_command(browser: Any, site: str) -> None:  # noqa: F811
+def test_registers_page_lists_for_command(browser: Any, site: str) -> None:
     from shaobao.governance.models import Indicator
     from shaobao.governance.services import registers as rg
     from shaobao.org.models import User

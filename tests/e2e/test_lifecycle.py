@@ -14,19 +14,10 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import Watch, png_bytes
-from world import CAISHAN, PASSWORD, build_world, inside
+from e2e.conftest import TIMEOUT, Watch, png_bytes
+from world import CAISHAN, PASSWORD, inside
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TIMEOUT = 15_000
-
-
-@pytest.fixture
-def site(live_server: Any, tmp_path: Path) -> str:
-    from shaobao.org.models import User
-    if not User.objects.filter(username="station_caishan").exists():
-        build_world(tmp_path)  # a transactional test before us flushed the session world
-    return str(live_server.url)
 
 
 def _login(browser: Any, watch: Watch, site: str, username: str, **context: Any) -> Any:

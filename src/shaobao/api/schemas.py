@@ -229,3 +229,50 @@ class AppealIn(Schema):
 class AppealDecideIn(Schema):
     upheld: bool
     note: str = ""
+
+
+class SimilarIn(Schema):
+    """Optional in the schema so that missing fields get a Chinese message, not pydantic's."""
+
+    text: str = ""
+    lat: float | None = None
+    lng: float | None = None
+
+
+class SimilarCaseOut(Schema):
+    number: str
+    item: str | None
+    item_name: str
+    status: str
+    status_label: str
+    created_at: str  # ISO 8601 with offset
+    distance_m: int
+    score: float
+    excerpt: str | None = None
+
+
+class SimilarOut(Schema):
+    similar: list[SimilarCaseOut]
+
+
+class FollowedEventOut(Schema):
+    action: str
+    action_label: str
+    at: str  # ISO 8601 with offset
+    from_status: str
+    to_status: str
+
+
+class FollowedCaseOut(Schema):
+    number: str
+    item: str | None
+    item_name: str
+    community: str | None
+    community_name: str
+    status: str
+    status_label: str
+    light: str | None
+    lights: dict[str, str]
+    merged_into: str | None = None
+    followed_at: str  # ISO 8601 with offset
+    events: list[FollowedEventOut]

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from shaobao.api import (
     routes_cases,
     routes_geo,
+    routes_hotspots,
     routes_integrations,
     routes_org,
     routes_routing,
@@ -31,6 +32,7 @@ api.add_router("", routes_org.router, auth=None)
 api.add_router("", routes_org.secured, auth=AUTH)
 # Before the cases router: /cases/export must win over /cases/{number}.
 api.add_router("", routes_stats.router, auth=AUTH)
+api.add_router("", routes_hotspots.router, auth=AUTH)
 api.add_router("", routes_cases.router, auth=AUTH)
 api.add_router("", routes_integrations.router, auth=AUTH)
 api.add_router("", routes_routing.router, auth=None)

@@ -265,3 +265,22 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key")]
+
+
+class CaseFollow(models.Model):
+    """A user following someone else's open case (关注) instead of reporting it again.
+
+    Following grants no action and no private detail: a follower sees only the case's
+    number, item, community, status, deadline lights and public events
+    (`cases/selectors.py: case_followed_get`), and is notified of public events.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="case_follows")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField("关注时间")
+
+    class Meta:
+        verbose_name = "案件关注"
+        verbose_name_plural = "案件关注"
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="follow_once")]

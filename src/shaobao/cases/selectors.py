@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from shaobao.cases.models import Case
+from shaobao.cases.models import Case, CaseEvent, CaseFollow
 from shaobao.core.errors import NotFound
 from shaobao.org.models import Role, User
 
@@ -66,3 +66,23 @@ def mask_name(name: str) -> str:
 
 def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else ("*" * len(phone))
+
+
+# Following (关注): a follower's gate is separate from `case_get_for` so that following
+# never widens what the full case view, the events list or the actions allow.
+
+def case_follows_for(user: User) -> QuerySet[CaseFollow]:
+    """The user's follows with their cases, newest first, public events prefetched."""
+    public = Prefetch("case__events", to_attr="public_events",
+                      queryset=CaseEvent.objects.filter(public=True).order_by("at", "id"))
+    return (CaseFollow.objects.filter(user=user)
+            .select_related("case", "case__item", "case__community", "case__merged_into")
+            .prefetch_related(public).order_by("-created_at", "-id"))
+
+
+def case_followed_get(user: User, number: str) -> CaseFollow:
+    """The user's follow of this case (with `case.public_events`); 404 if not following."""
+    follow = case_follows_for(user).filter(case__number=number).first()
+    if follow is None:
+        raise NotFound(f"您没有关注案件 {number}", code="not_following")
+    return follow

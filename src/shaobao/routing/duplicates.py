@@ -10,9 +10,14 @@ import itertools
 import math
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
-from shaobao.cases.models import OPEN_STATUSES, Case
+from django.db.models import Q
+
+from shaobao.cases.models import OPEN_STATUSES, Case, Status
+from shaobao.cases.selectors import case_scope_filter
 from shaobao.cases.services.intake import distance_m
+from shaobao.org.models import User
 
 
 def char_bigrams(text: str) -> Counter[str]:
@@ -34,44 +39,102 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
+def _box(lat: float, lng: float, at: datetime, radius_m: float, window: timedelta) -> Q:
+    """Open cases in the square around (lat, lng) and the window around `at` (index-friendly)."""
+    dlat = radius_m / 111_320
+    dlng = radius_m / (111_320 * max(0.01, math.cos(math.radians(lat))))
+    return Q(created_at__gte=at - window, created_at__lte=at + window,
+             lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
+
+
+def _score(query: Counter[str], lat: float, lng: float, at: datetime, case: Case,
+           bigrams: Counter[str], radius_m: float, window: timedelta,
+           min_similarity: float) -> float | None:
+    """The score of `case` against the query, or None when it is not a candidate."""
+    if case.lat is None or case.lng is None:
+        return None
+    d = distance_m(lat, lng, case.lat, case.lng)
+    if d > radius_m:
+        return None
+    sim = cosine(query, bigrams)
+    if sim < min_similarity:
+        return None
+    dt = abs((case.created_at - at).total_seconds()) / window.total_seconds()
+    return round(sim * (1 - 0.5 * d / radius_m) * (1 - 0.5 * min(1.0, dt)), 4)
+
+
+def _best(scored: list[tuple[Case, float]], limit: int) -> list[tuple[Case, float]]:
+    scored.sort(key=lambda cs: (-cs[1], cs[0].number))
+    return scored[:limit]
+
+
 def similar_open_cases(text: str, lat: float, lng: float, at: datetime, *, radius_m: float = 300,
                        hours: float = 72, limit: int = 5, min_similarity: float = 0.2,
-                       exclude: int | None = None) -> list[tuple[Case, float]]:
+                       exclude: int | None = None, scope: Q | None = None,
+                       ) -> list[tuple[Case, float]]:
     """Open cases near (lat, lng) around time `at` that read like `text`, best first.
 
     score = cosine(char bigrams) × (1 − ½·distance/radius) × (1 − ½·|Δt|/window), so a case
     at the same spot and moment keeps its full text similarity and one at the edge of
     the radius and window keeps a quarter of it. Cases whose text similarity is below
-    `min_similarity` are never suggested, however close.
+    `min_similarity` are never suggested, however close. `scope` (a case filter such as
+    `case_scope_filter(user)`) limits the candidates to cases a viewer may open.
     """
     query = char_bigrams(text)
     if not query:
         return []
     window = timedelta(hours=hours)
-    dlat = radius_m / 111_320
-    dlng = radius_m / (111_320 * max(0.01, math.cos(math.radians(lat))))
-    nearby = (Case.objects.filter(status__in=OPEN_STATUSES,
-                                  created_at__gte=at - window, created_at__lte=at + window,
-                                  lat__range=(lat - dlat, lat + dlat),
-                                  lng__range=(lng - dlng, lng + dlng))
+    nearby = (Case.objects.filter(_box(lat, lng, at, radius_m, window), status__in=OPEN_STATUSES)
               .select_related("item").order_by("-created_at"))
+    if scope is not None:
+        nearby = nearby.filter(scope)
     if exclude is not None:
         nearby = nearby.exclude(pk=exclude)
     scored: list[tuple[Case, float]] = []
     for case in nearby[:500]:
-        if case.lat is None or case.lng is None:
-            continue
-        d = distance_m(lat, lng, case.lat, case.lng)
-        if d > radius_m:
-            continue
-        sim = cosine(query, char_bigrams(case.description))
-        if sim < min_similarity:
-            continue
-        dt = abs((case.created_at - at).total_seconds()) / window.total_seconds()
-        score = sim * (1 - 0.5 * d / radius_m) * (1 - 0.5 * min(1.0, dt))
-        scored.append((case, round(score, 4)))
-    scored.sort(key=lambda cs: (-cs[1], cs[0].number))
-    return scored[:limit]
+        score = _score(query, lat, lng, at, case, char_bigrams(case.description), radius_m,
+                       window, min_similarity)
+        if score is not None:
+            scored.append((case, score))
+    return _best(scored, limit)
+
+
+def similar_for_cases(cases: list[Case], *, scope: Q | None = None, radius_m: float = 300,
+                      hours: float = 72, limit: int = 3, min_similarity: float = 0.2,
+                      ) -> dict[int, list[tuple[Case, float]]]:
+    """`similar_to_case` for a page of cases in one query: {case id: [(other, score)]}.
+
+    The candidates of every case are fetched together (one OR of their boxes) so that a
+    list page costs one query, not one per row; scoring is the same as one at a time.
+    """
+    located = [c for c in cases if c.lat is not None and c.lng is not None]
+    if not located:
+        return {}
+    window = timedelta(hours=hours)
+    boxes = Q()
+    for c in located:
+        assert c.lat is not None and c.lng is not None
+        boxes |= _box(c.lat, c.lng, c.created_at, radius_m, window)
+    qs = (Case.objects.filter(boxes, status__in=OPEN_STATUSES)
+          .select_related("item").order_by("-created_at"))
+    if scope is not None:
+        qs = qs.filter(scope)
+    candidates = list(qs[:2000])
+    grams = {c.pk: char_bigrams(c.description) for c in candidates}
+    result: dict[int, list[tuple[Case, float]]] = {}
+    for case in located:
+        assert case.lat is not None and case.lng is not None
+        query = char_bigrams(case.description)
+        scored = []
+        for other in candidates:
+            if other.pk == case.pk or not query:
+                continue
+            score = _score(query, case.lat, case.lng, case.created_at, other, grams[other.pk],
+                           radius_m, window, min_similarity)
+            if score is not None:
+                scored.append((other, score))
+        result[case.pk] = _best(scored, limit)
+    return result
 
 
 def similar_to_case(case: Case, **kwargs: object) -> list[tuple[Case, float]]:
@@ -80,3 +143,33 @@ def similar_to_case(case: Case, **kwargs: object) -> list[tuple[Case, float]]:
         return []
     return similar_open_cases(case.description, case.lat, case.lng, case.created_at,
                               exclude=case.pk, **kwargs)  # type: ignore[arg-type]
+
+
+EXCERPT_CHARS = 40
+
+
+def similar_hints_for(user: User, text: str, lat: float, lng: float,
+                      at: datetime) -> list[dict[str, Any]]:
+    """Nearby open cases that read like `text`, as someone about to report may see them.
+
+    Anyone signed in learns a case's number, item, status, report time, distance (rounded
+    to 10 m) and score — enough to follow it instead of filing again. A short excerpt of
+    the description is added only for cases the user may open anyway (the one scope gate,
+    so for a resident only their own); reporter, photos and address are never included.
+    """
+    found = similar_open_cases(text, lat, lng, at)
+    ids = [c.pk for c, _ in found]
+    visible = set(Case.objects.filter(case_scope_filter(user), pk__in=ids)
+                  .values_list("pk", flat=True)) if ids else set()
+    hints = []
+    for case, score in found:
+        assert case.lat is not None and case.lng is not None
+        hints.append({
+            "number": case.number, "item": case.item.code if case.item else None,
+            "item_name": case.item.name if case.item else "未分类",
+            "status": case.status, "status_label": str(Status(case.status).label),
+            "created_at": case.created_at,
+            "distance_m": int(round(distance_m(lat, lng, case.lat, case.lng), -1)),
+            "score": score,
+            "excerpt": case.description[:EXCERPT_CHARS] if case.pk in visible else None})
+    return hints

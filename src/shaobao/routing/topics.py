@@ -26,6 +26,7 @@ class Topic:
     words: list[str]
     size: int  # texts whose strongest topic this is
     examples: list[int]  # indices of the most typical texts
+    members: tuple[int, ...] = ()  # indices of all its texts (to add up their votes)
 
 
 def _topic_words(text: str) -> list[str]:
@@ -45,7 +46,10 @@ def mine_topics(texts: Sequence[str], k: int = 10, n_words: int = 8,
         return []
     vec = TfidfVectorizer(analyzer=_topic_words, sublinear_tf=True,
                           min_df=2 if len(texts) >= 50 else 1, max_df=0.5 if len(texts) >= 50 else 1.0)
-    X = vec.fit_transform(texts)
+    try:
+        X = vec.fit_transform(texts)
+    except ValueError:  # nothing but stop words, numbers and codes: no topic to find
+        return []
     k = max(1, min(k, X.shape[0], X.shape[1]))
     nmf = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=400)
     W = nmf.fit_transform(X)
@@ -57,6 +61,32 @@ def mine_topics(texts: Sequence[str], k: int = 10, n_words: int = 8,
         members = np.flatnonzero(owner == t)
         typical = members[np.argsort(-W[members, t], kind="stable")][:n_examples]
         topics.append(Topic([str(vocab[i]) for i in top if nmf.components_[t, i] > 0],
-                            len(members), [int(i) for i in typical]))
+                            len(members), [int(i) for i in typical],
+                            tuple(int(i) for i in members)))
     topics.sort(key=lambda tp: -tp.size)
     return topics
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """A topic as shown to people: words, size, total votes (if known) and example texts."""
+
+    words: list[str]
+    size: int
+    votes: int | None
+    examples: list[str]
+
+
+def topics_summarise(texts: Sequence[str], *, votes: Sequence[int] | None = None, k: int = 10,
+                     n_words: int = 8, n_examples: int = 3) -> list[TopicSummary]:
+    """`mine_topics` with the example texts spelt out and, given `votes` (one per text),
+    each topic's total votes — how many residents back the messages it groups."""
+    kept = [i for i, t in enumerate(texts) if t and t.strip()]
+    mined = mine_topics([texts[i] for i in kept], k=k, n_words=n_words, n_examples=n_examples)
+    out = []
+    for topic in mined:
+        total = sum(votes[kept[j]] for j in topic.members) if votes is not None else None
+        out.append(TopicSummary(topic.words, topic.size, total,
+                                [texts[kept[j]] for j in topic.examples]))
+    return out
+

@@ -14,12 +14,17 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from shaobao.analytics.recurring import recurring_scope_for
+from shaobao.analytics.selectors import ALL_STATS_ROLES
 from shaobao.cases.deadlines import case_lights
 from shaobao.cases.models import OPEN_STATUSES, Case, Rating, Status
 from shaobao.cases.selectors import case_list_for
+from shaobao.core.errors import Forbidden
 from shaobao.org.models import User
 from shaobao.points.models import PointsEntry
+from shaobao.routing.hotspots import hotspots, monthly_topic_candidates
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 MIN_SAMPLE = 3  # no unit tops a ranking on one or two cases (SPEC §5)
@@ -121,16 +126,39 @@ def overdue_list(cases: QuerySet[Case], limit: int = 10) -> list[dict[str, Any]]
              if c.handle_due else ""} for c in qs]
 
 
-def hot_spots(cases: QuerySet[Case], now: datetime, limit: int = 10) -> list[dict[str, Any]]:
-    since = now - timedelta(days=30)
-    rows = (cases.filter(created_at__gte=since, community__isnull=False, item__isnull=False)
-            .values("community__code", "community__name", "community__short_name",
-                    "item__code", "item__name")
-            .annotate(n=Count("id")).order_by("-n", "community__code", "item__code")[:limit])
-    return [{"community": r["community__code"],
-             "community_name": r["community__short_name"] or r["community__name"],
-             "item": r["item__code"], "item_name": r["item__name"], "count": r["n"],
-             "since": since.astimezone(LOCAL).date().isoformat()} for r in rows]
+# Marked for the catalogue only; the command page translates them when rendering.
+TREND_ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": gettext_noop("新")}
+TREND_TITLES = {"up": gettext_noop("比上一个 30 天增多"), "down": gettext_noop("比上一个 30 天减少"),
+                "flat": gettext_noop("与上一个 30 天持平"), "new": gettext_noop("上一个 30 天没有")}
+HOT_DAYS = 30
+HOT_LIMIT = 10
+
+
+def hot_spots(user: User, now: datetime, limit: int = HOT_LIMIT) -> list[dict[str, Any]] | None:
+    """The library's hot spots over the last 30 days in the viewer's area (one query);
+    None when the viewer's role may not see recurring problems (the API gives it 403)."""
+    try:
+        scope = recurring_scope_for(user)
+    except Forbidden:
+        return None
+    since = (now - timedelta(days=HOT_DAYS)).astimezone(LOCAL).date().isoformat()
+    rows = hotspots(days=HOT_DAYS, min_cases=3, now=now, street_id=scope.street_id,
+                    community_id=scope.community_id)
+    # The map draws every row; the list shows the top ones.
+    for r in rows:
+        r.update(since=since, arrow=TREND_ARROWS[r["trend"]], trend_title=TREND_TITLES[r["trend"]])
+    return rows[: limit * 5]
+
+
+def topic_candidates(user: User, now: datetime) -> dict[str, Any] | None:
+    """每月一题 candidates of the current month, for the command centre and leaders only."""
+    if not (user.is_superuser or user.role in ALL_STATS_ROLES):
+        return None
+    month = now.astimezone(LOCAL).strftime("%Y-%m")
+    scope = recurring_scope_for(user)
+    rows = monthly_topic_candidates(month, top=10, street_id=scope.street_id,
+                                    community_id=scope.community_id)
+    return {"month": month, "rows": rows}
 
 
 def map_points(cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
@@ -147,8 +175,13 @@ def map_points(cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
 
 
 def dashboard_figures(user: User, now: datetime | None = None, *,
-                      with_map: bool = True) -> dict[str, Any]:
-    """All figures of the command-center screen for this viewer at this moment."""
+                      with_map: bool = True, with_candidates: bool = False) -> dict[str, Any]:
+    """All figures of the command-center screen for this viewer at this moment.
+
+    The 每月一题 candidates are only rendered with the page (`with_candidates`): they change
+    slowly and the month selector fetches other months from the API, so the 60-second
+    refresh does not recompute them.
+    """
     now = now or timezone.now()
     cases = case_list_for(user)
     figures = {
@@ -158,8 +191,10 @@ def dashboard_figures(user: User, now: datetime | None = None, *,
         "departments": department_ranking(now),
         "stations": station_ranking(cases, now),
         "overdue": overdue_list(cases),
-        "hot_spots": hot_spots(cases, now),
+        "hot_spots": hot_spots(user, now),
     }
+    if with_candidates:
+        figures["candidates"] = topic_candidates(user, now)
     if with_map:
         figures["map"] = map_points(cases, now)
     return figures

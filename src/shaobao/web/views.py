@@ -26,7 +26,14 @@ from django.views.decorators.http import require_POST
 
 from shaobao.cases.deadlines import case_deadlines_view
 from shaobao.cases.models import OPEN_STATUSES, Case, Status
-from shaobao.cases.selectors import case_get_for, case_list_for, mask_name, sees_reporter
+from shaobao.cases.selectors import (
+    case_follows_for,
+    case_get_for,
+    case_list_for,
+    case_scope_filter,
+    mask_name,
+    sees_reporter,
+)
 from shaobao.cases.services.attachments import attachment_add
 from shaobao.cases.services.intake import CaseCreateData, case_create
 from shaobao.cases.services.tasks import task_complete
@@ -88,8 +95,11 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = work_queue(user, filters, now)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     tasks = list(open_tasks_for(user)[:100])
+    # Hints for the rows shown only, all in one query (not one per row).
+    dups = _duplicate_hints(user, [row.case for row in page.object_list])
     return render(request, "web/home.html", {
         "page": page, "filters": filters, "statuses": Status.choices,
+        "entries": [(row, dups.get(row.case.pk, [])) for row in page.object_list],
         "items": f.item_choices("")[1:], "tasks": tasks, "task_kinds": TASK_KINDS,
         "query": _query_without_page(request),
         "total": len(rows)})
@@ -152,8 +162,25 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         form = f.RateForm(prefix="rate", initial={"version": case.version}) if can_rate else None
         rows.append({"case": case, "deadlines": case_deadlines_view(case, now),
                      "rate_form": form})
-    return render(request, "web/my.html", {"page": page, "rows": rows,
+    # Followed cases: the reduced view only (no description, photos, address, reporter).
+    follows = [{"follow": fl, "deadlines": case_deadlines_view(fl.case, now)}
+               for fl in case_follows_for(user)[:50]]
+    return render(request, "web/my.html", {"page": page, "rows": rows, "follows": follows,
                                            "light_text": LIGHT_TEXT})
+
+
+# Statuses from which a case can still be merged into another (the station's decision).
+MERGEABLE = (Status.SUBMITTED, Status.ACCEPTED)
+
+
+def _duplicate_hints(user: User, cases: list[Case]) -> dict[int, list[tuple[Case, float]]]:
+    """Possible duplicates of the mergeable cases among those the viewer may open."""
+    from shaobao.routing.duplicates import similar_for_cases
+
+    if user.role in REPORTER_ROLES:
+        return {}
+    mergeable = [c for c in cases if c.status in MERGEABLE]
+    return similar_for_cases(mergeable, scope=case_scope_filter(user)) if mergeable else {}
 
 
 def _case_or_404(user: User, number: str) -> Case:
@@ -182,10 +209,13 @@ def _suggestions(case: Case, actions: list[str]) -> list[dict[str, Any]]:
 
 
 def _action_form(action: str, case: Case, data: Any = None, files: Any = None,
-                 suggested: Any = None) -> f.ActionForm:
-    """`suggested`: the router's item for an unclassified case, prefilled (never forced)."""
+                 suggested: Any = None, duplicate: Case | None = None) -> f.ActionForm:
+    """`suggested`: the router's item for an unclassified case, prefilled (never forced);
+    `duplicate`: the best possible duplicate, prefilled as the merge target."""
     cls = f.ACTION_FORMS[action]
     initial: dict[str, Any] = {"version": case.version}
+    if action == "merge" and duplicate is not None:
+        initial["target"] = duplicate.number
     item = case.item or suggested
     if action in ITEM_ACTIONS and item:
         initial["item"] = item.code
@@ -211,10 +241,12 @@ def _render_case(request: HttpRequest, user: User, case: Case,
     actions = allowed_actions_for(user, case)
     suggestions = _suggestions(case, actions)
     top = suggestions[0]["obj"] if suggestions else None
+    duplicates = _duplicate_hints(user, [case]).get(case.pk, [])
     forms_ = []
     for action in actions:
         form = (bound[1] if bound and bound[0] == action
-                else _action_form(action, case, suggested=top))
+                else _action_form(action, case, suggested=top,
+                                  duplicate=duplicates[0][0] if duplicates else None))
         forms_.append({"action": action, "label": ACTION_LABELS[Action(action)], "form": form,
                        "open": bool(bound and bound[0] == action),
                        "suggestions": suggestions if action in ITEM_ACTIONS else []})
@@ -234,6 +266,7 @@ def _render_case(request: HttpRequest, user: User, case: Case,
                       "co": [d.code for d in i.co_departments.all()]} for i in current_items()}
     return render(request, "web/case.html", {
         "case": case, "events": events, "forms": forms_, "clocks": clocks,
+        "duplicates": [{"case": c, "percent": round(score * 100)} for c, score in duplicates],
         "deadlines": dl, "reporter": reporter,
         "attachments": case.attachments.order_by("id"),
         "co_departments": case.co_departments.all(), "tiles": _map_tiles(),
@@ -328,7 +361,7 @@ def _dashboard_user(request: HttpRequest) -> User:
 @login_required
 def command(request: HttpRequest) -> HttpResponse:
     user = _dashboard_user(request)
-    figures = dashboard_figures(user, timezone.now(), with_map=False)
+    figures = dashboard_figures(user, timezone.now(), with_map=False, with_candidates=True)
     return render(request, "web/command.html", {"fig": figures, "tiles": _map_tiles()})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from shaobao.cases.models import Case, CaseEvent, Notification
+from shaobao.cases.models import Case, CaseEvent, CaseFollow, Notification
 from shaobao.cases.workflow import ACTION_LABELS, Action
 from shaobao.org.models import Role, User
 
@@ -35,14 +35,22 @@ def _recipients(case: Case, event: CaseEvent) -> Q | None:
 
 def notify_event(case: Case, event: CaseEvent) -> int:
     who = _recipients(case, event)
-    if who is None:
+    ids: set[int] = set()
+    if who is not None:
+        # Ids only: every event notifies someone, and whole user rows are not needed.
+        ids.update(User.objects.filter(who, is_active=True).values_list("id", flat=True))
+    if event.public:
+        # Followers hear about what the public timeline shows, never internal events. A
+        # query of its own: OR-ed into the one above it would make the database scan
+        # every user (residents are users too) instead of using its indexes.
+        ids.update(CaseFollow.objects.filter(case_id=case.pk, user__is_active=True)
+                   .values_list("user_id", flat=True))
+    if event.actor_id is not None:
+        ids.discard(event.actor_id)  # nobody is told what they did themselves
+    if not ids:
         return 0
     text = f"案件 {case.number}：{ACTION_LABELS.get(Action(event.action), event.action)}"
-    users = User.objects.filter(who, is_active=True)
-    if event.actor_id is not None:
-        users = users.exclude(id=event.actor_id)
-    # Ids only: every event notifies someone, and whole user rows are not needed for that.
-    rows = [Notification(user_id=uid, case=case, event=event, text=text, at=event.at)
-            for uid in users.values_list("id", flat=True)]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
+    Notification.objects.bulk_create(
+        [Notification(user_id=uid, case=case, event=event, text=text, at=event.at)
+         for uid in sorted(ids)])
+    return len(ids)

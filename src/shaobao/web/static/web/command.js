@@ -9,10 +9,25 @@
   var canvas = L.canvas({ padding: 0.2 });  // thousands of dots draw faster on a canvas
   var chart = echarts.init(document.getElementById("trend-chart"), null, { renderer: "canvas" });
   var fitted = false;
+  // Hot spots: one circle per (community, item) at the mean position of its cases, or at
+  // the centre of the community's grids when none of its cases has coordinates.
+  var hotLayer = L.layerGroup().addTo(map);
+  var communityCentres = {};
+  var lastFig = null;
+  var TREND = { up: "↑", down: "↓", flat: "→", "new": "新" };
+  L.control.layers(null, { "在办案件": markers, "高发问题": hotLayer },
+                   { collapsed: false }).addTo(map);
 
   M.loadGrids().then(function (grids) {
     var layer = M.drawGrids(map, grids);
     if (grids.length && !fitted) { map.fitBounds(layer.getBounds()); fitted = true; }
+    var bounds = {};
+    grids.forEach(function (g) {
+      var b = L.geoJSON(g.geometry).getBounds();
+      if (bounds[g.community]) { bounds[g.community].extend(b); } else { bounds[g.community] = b; }
+    });
+    Object.keys(bounds).forEach(function (c) { communityCentres[c] = bounds[c].getCenter(); });
+    if (lastFig) { drawHotspots(lastFig.hot_spots || []); }
   }).catch(function (e) { console.warn("grids", e); });
 
   function pct(v) { return v === null || v === undefined ? "—" : Math.round(v * 100) + "%"; }
@@ -38,7 +53,78 @@
     return li;
   }
 
+  function examples(numbers) {
+    var span = el("span", { "class": "examples" });
+    (numbers || []).forEach(function (n) {
+      span.appendChild(el("a", { href: "/cases/" + encodeURIComponent(n) }, n));
+    });
+    return span;
+  }
+
+  function drawHotspots(rows) {
+    hotLayer.clearLayers();
+    rows.forEach(function (h) {
+      var at = h.lat !== null && h.lat !== undefined ? L.latLng(h.lat, h.lng)
+                                                   : communityCentres[h.community];
+      if (!at) { return; }
+      // Area grows with the count: radius ∝ √count, so a 4× hot spot looks 4× as big.
+      var c = L.circleMarker(at, { radius: 6 + 4 * Math.sqrt(h.count), weight: 2,
+                                   color: "#6a1b9a", fillColor: "#ab47bc", fillOpacity: 0.35,
+                                   className: "hot-circle" });
+      var box = el("div");
+      box.appendChild(el("strong", {}, h.community_name + " · " + h.item_name));
+      box.appendChild(el("div", {}, h.count + " 件 " + (TREND[h.trend] || "") + "（上期 " +
+                                     h.previous + " 件）"));
+      box.appendChild(examples(h.examples));
+      c.bindPopup(box);
+      c.bindTooltip(h.community_name + " · " + h.item_name + " " + h.count + " 件");
+      hotLayer.addLayer(c);
+    });
+  }
+
+  function candidateRow(c) {
+    var tr = el("tr");
+    [c.community_name, c.item_name, String(c.count), c.months_recurring + " 个月",
+     String(c.unsatisfied)].forEach(function (t) { tr.appendChild(el("td", {}, t)); });
+    var td = el("td", { "class": "examples" });
+    td.appendChild(examples(c.examples));
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function loadCandidates(month) {
+    var box = document.getElementById("candidates");
+    var body = document.getElementById("cand-rows");
+    return fetch(box.getAttribute("data-url") + "?month=" + encodeURIComponent(month),
+                 { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, d: d }; }); })
+      .then(function (res) {
+        body.textContent = "";
+        if (!res.ok) {
+          var msg = (res.d.error && res.d.error.message) || "加载失败";
+          body.appendChild(el("tr")).appendChild(el("td", { colspan: "6", "class": "muted" }, msg));
+          return;
+        }
+        if (!res.d.rows.length) {
+          body.appendChild(el("tr")).appendChild(
+            el("td", { colspan: "6", "class": "muted" }, "该月暂无候选（每个社区事项至少 3 件）"));
+          return;
+        }
+        res.d.rows.forEach(function (c) { body.appendChild(candidateRow(c)); });
+      })
+      .catch(function (e) { console.warn("candidates", e); });
+  }
+
+  var monthInput = document.getElementById("cand-month");
+  if (monthInput) {
+    monthInput.addEventListener("change", function () {
+      if (monthInput.value) { loadCandidates(monthInput.value); }
+    });
+  }
+  window.shaobaoLoadCandidates = loadCandidates;
+
   function render(fig) {
+    lastFig = fig;
     document.getElementById("updated-at").textContent = fig.at;
     var k = fig.kpis;
     document.querySelectorAll("[data-kpi]").forEach(function (node) {
@@ -63,11 +149,19 @@
       li.appendChild(el("span", { "class": "muted" }, c.due));
       return li;
     }, "没有超期案件");
-    fillList("hot-list", fig.hot_spots, function (h) {
-      return row("/?all=1&community=" + encodeURIComponent(h.community) + "&item=" +
-                 encodeURIComponent(h.item) + "&since=" + h.since,
-                 h.community_name + " · " + h.item_name, h.count + " 件");
-    }, "暂无数据");
+    if (fig.hot_spots && document.getElementById("hot-list")) {
+      fillList("hot-list", fig.hot_spots.slice(0, 10), function (h) {
+        var li = row("/?all=1&community=" + encodeURIComponent(h.community) + "&item=" +
+                     encodeURIComponent(h.item) + "&since=" + h.since,
+                     h.community_name + " · " + h.item_name, h.count + " 件 ");
+        li.lastChild.appendChild(el("span", { "class": "trend trend-" + h.trend,
+                                              title: h.trend_title + "（" + h.previous + " 件）" },
+                                    h.arrow));
+        li.appendChild(examples(h.examples));
+        return li;
+      }, "暂无高发问题");
+    }
+    drawHotspots(fig.hot_spots || []);
 
     markers.clearLayers();
     (fig.map || []).forEach(function (p) {
