@@ -1,7 +1,11 @@
 /* Command-center screen: fetch the figures every 60 s and redraw tiles, lists, map and chart. */
 (function () {
   "use strict";
-  var URL_ = document.getElementById("command-js").getAttribute("data-url");
+  var script = document.getElementById("command-js");
+  var URL_ = script.getAttribute("data-url");
+  // Every label comes translated from the template (data-* on the script tag).
+  var T = script.dataset;
+  function cases(n) { return T.cases.replace("%s", n); }
   var M = window.ShaobaoMaps;
   var mapEl = document.getElementById("command-map");
   var map = M.makeMap(mapEl);
@@ -14,9 +18,10 @@
   var hotLayer = L.layerGroup().addTo(map);
   var communityCentres = {};
   var lastFig = null;
-  var TREND = { up: "↑", down: "↓", flat: "→", "new": "新" };
-  L.control.layers(null, { "在办案件": markers, "高发问题": hotLayer },
-                   { collapsed: false }).addTo(map);
+  var layers = {};
+  layers[T.layerOpen] = markers;
+  layers[T.layerHot] = hotLayer;
+  L.control.layers(null, layers, { collapsed: false }).addTo(map);
 
   M.loadGrids().then(function (grids) {
     var layer = M.drawGrids(map, grids);
@@ -73,18 +78,18 @@
                                    className: "hot-circle" });
       var box = el("div");
       box.appendChild(el("strong", {}, h.community_name + " · " + h.item_name));
-      box.appendChild(el("div", {}, h.count + " 件 " + (TREND[h.trend] || "") + "（上期 " +
-                                     h.previous + " 件）"));
+      box.appendChild(el("div", {}, cases(h.count) + " " + (h.arrow || "") +
+                                     T.previous.replace("%s", cases(h.previous))));
       box.appendChild(examples(h.examples));
       c.bindPopup(box);
-      c.bindTooltip(h.community_name + " · " + h.item_name + " " + h.count + " 件");
+      c.bindTooltip(h.community_name + " · " + h.item_name + " " + cases(h.count));
       hotLayer.addLayer(c);
     });
   }
 
   function candidateRow(c) {
     var tr = el("tr");
-    [c.community_name, c.item_name, String(c.count), c.months_recurring + " 个月",
+    [c.community_name, c.item_name, String(c.count), T.months.replace("%s", c.months_recurring),
      String(c.unsatisfied)].forEach(function (t) { tr.appendChild(el("td", {}, t)); });
     var td = el("td", { "class": "examples" });
     td.appendChild(examples(c.examples));
@@ -101,13 +106,13 @@
       .then(function (res) {
         body.textContent = "";
         if (!res.ok) {
-          var msg = (res.d.error && res.d.error.message) || "加载失败";
+          var msg = (res.d.error && res.d.error.message) || T.loadFailed;
           body.appendChild(el("tr")).appendChild(el("td", { colspan: "6", "class": "muted" }, msg));
           return;
         }
         if (!res.d.rows.length) {
           body.appendChild(el("tr")).appendChild(
-            el("td", { colspan: "6", "class": "muted" }, "该月暂无候选（每个社区事项至少 3 件）"));
+            el("td", { colspan: "6", "class": "muted" }, T.noCandidates));
           return;
         }
         res.d.rows.forEach(function (c) { body.appendChild(candidateRow(c)); });
@@ -136,30 +141,30 @@
     });
     fillList("dept-rank", fig.departments, function (d) {
       return row("/?all=1&department=" + encodeURIComponent(d.code), d.name,
-                 d.points + " 分 · " + d.cases + " 件");
-    }, "样本不足（每个部门至少 3 件）");
+                 T.points.replace("%s", d.points) + " · " + cases(d.cases));
+    }, T.noDepartments);
     fillList("station-rank", fig.stations, function (s) {
       return row("/?all=1&community=" + encodeURIComponent(s.code), s.name,
-                 pct(s.rate) + " · " + s.closed + " 件");
-    }, "样本不足（至少 3 件）");
+                 pct(s.rate) + " · " + cases(s.closed));
+    }, T.noStations);
     fillList("overdue-list", fig.overdue, function (c) {
       var li = el("li");
       li.appendChild(el("a", { href: "/cases/" + encodeURIComponent(c.number) }, c.number));
       li.appendChild(document.createTextNode(" " + c.item + " · " + c.community + " · " + c.department + " "));
       li.appendChild(el("span", { "class": "muted" }, c.due));
       return li;
-    }, "没有超期案件");
+    }, T.noOverdue);
     if (fig.hot_spots && document.getElementById("hot-list")) {
       fillList("hot-list", fig.hot_spots.slice(0, 10), function (h) {
         var li = row("/?all=1&community=" + encodeURIComponent(h.community) + "&item=" +
                      encodeURIComponent(h.item) + "&since=" + h.since,
-                     h.community_name + " · " + h.item_name, h.count + " 件 ");
+                     h.community_name + " · " + h.item_name, cases(h.count) + " ");
         li.lastChild.appendChild(el("span", { "class": "trend trend-" + h.trend,
-                                              title: h.trend_title + "（" + h.previous + " 件）" },
+                                              title: h.trend_title + "（" + cases(h.previous) + "）" },
                                     h.arrow));
         li.appendChild(examples(h.examples));
         return li;
-      }, "暂无高发问题");
+      }, T.noHotSpots);
     }
     drawHotspots(fig.hot_spots || []);
 
@@ -179,21 +184,21 @@
     chart.setOption({
       animation: false,
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
-      legend: { data: ["上报", "结案"], top: 4, textStyle: { color: "#1a1a1a" } },
+      legend: { data: [T.reported, T.closed], top: 4, textStyle: { color: "#1a1a1a" } },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: t.dates.map(function (d) { return d.slice(5); }),
                axisLabel: { color: "#37474f" } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: "#37474f" } },
       series: [
-        { name: "上报", type: "line", data: t.reported, smooth: true, color: "#1565c0" },
-        { name: "结案", type: "line", data: t.closed, smooth: true, color: "#2e7d32" }
+        { name: T.reported, type: "line", data: t.reported, smooth: true, color: "#1565c0" },
+        { name: T.closed, type: "line", data: t.closed, smooth: true, color: "#2e7d32" }
       ]
     });
     chart.off("click");
     chart.on("click", function (e) {
       var day = t.dates[e.dataIndex];
-      location.href = e.seriesName === "结案" ? "/?all=1&status=closed&closed_since=" + day
-                                               : "/?all=1&since=" + day;
+      location.href = e.seriesIndex === 1 ? "/?all=1&status=closed&closed_since=" + day
+                                          : "/?all=1&since=" + day;
     });
   }
 

@@ -25,20 +25,20 @@
   M.loadGrids().then(function (grids) {
     var layer = M.drawGrids(map, grids);
     if (grids.length && !marker) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-    if (lat.value && lng.value) { setPlace(parseFloat(lat.value), parseFloat(lng.value), where.dataset.picked || "已选位置"); }
-    layer.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng, "地图选点"); });
-  }).catch(function () { where.textContent = "网格边界加载失败，仍可在地图上点选位置"; });
+    if (lat.value && lng.value) { setPlace(parseFloat(lat.value), parseFloat(lng.value), where.dataset.picked); }
+    layer.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng, where.dataset.mapPick); });
+  }).catch(function () { where.textContent = where.dataset.gridsFailed; });
 
-  map.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng, "地图选点"); });
+  map.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng, where.dataset.mapPick); });
 
   document.getElementById("locate-me").addEventListener("click", function () {
-    if (!navigator.geolocation) { where.textContent = "此浏览器不支持定位，请在地图上点选"; return; }
-    where.textContent = "正在定位…";
+    if (!navigator.geolocation) { where.textContent = where.dataset.noGeolocation; return; }
+    where.textContent = where.dataset.locating;
     navigator.geolocation.getCurrentPosition(function (pos) {
-      setPlace(pos.coords.latitude, pos.coords.longitude, "我的位置");
+      setPlace(pos.coords.latitude, pos.coords.longitude, where.dataset.mine);
       map.setView([pos.coords.latitude, pos.coords.longitude], 15);
     }, function () {
-      where.textContent = "无法获取位置，请在地图上点选";
+      where.textContent = where.dataset.geolocationFailed;
     }, { enableHighAccuracy: true, timeout: 10000 });
   });
 })();
