@@ -133,3 +133,70 @@ def test_command_screen_recurring_panels_in_english(users: Any) -> None:
     # The first two cells of each row are the community and the item: data.
     candidates = re.sub(r"<tr><td>[^<]*</td><td>[^<]*</td>", "<tr>", candidates)
     no_cjk(candidates)
+
+
+def data_attrs(text: str, tag_re: str) -> dict[str, str]:
+    """The data-* attributes of the first tag matching `tag_re`, unescaped."""
+    tag = re.search(tag_re, text, re.S)
+    assert tag
+    return {k: htmllib.unescape(v) for k, v in re.findall(r'data-([\w-]+)="([^"]*)"', tag.group(0))}
+
+
+def test_command_screen_js_labels_in_english(users: Any) -> None:
+    """command.js redraws the lists every 60 s from labels the template hands it."""
+    labels = data_attrs(page(users.command, "/command/"), r'<script [^>]*id="command-js"[^>]*>')
+    assert labels["url"] == "/command/data.json"
+    assert labels["cases"] == "%s cases"
+    assert labels["points"] == "%s pts"
+    assert labels["months"] == "%s month(s)"
+    assert labels["previous"] == " (previous 30 days: %s)"
+    assert labels["layer-open"] == "Open cases"
+    assert labels["layer-hot"] == "Hot spots"
+    assert labels["reported"] == "Reported"
+    assert labels["closed"] == "Closed"
+    assert labels["load-failed"] == "Loading failed"
+    assert labels["no-hot-spots"] == "No hot spots"
+    assert labels["no-candidates"].startswith("No candidates in this month")
+    for key in ("no-departments", "no-stations", "no-overdue"):
+        assert labels[key]
+    no_cjk(" ".join(labels.values()))
+
+
+def test_command_screen_js_labels_in_chinese(users: Any) -> None:
+    client = Client()
+    client.force_login(users.command)
+    labels = data_attrs(client.get("/command/").content.decode(),
+                        r'<script [^>]*id="command-js"[^>]*>')
+    assert labels["cases"] == "%s 件"
+    assert labels["previous"] == "（上期 %s）"
+    assert labels["no-hot-spots"] == "暂无高发问题"
+
+
+def test_report_page_location_labels_in_english(users: Any) -> None:
+    labels = data_attrs(page(users.resident1, "/report"), r'<p id="where"[^>]*>')
+    assert labels["picked"] == "Chosen place"
+    assert labels["map-pick"] == "Picked on the map"
+    assert labels["mine"] == "My location"
+    assert labels["locating"] == "Locating…"
+    for key in ("no-geolocation", "geolocation-failed", "grids-failed"):
+        assert "pick the place on the map" in labels[key]
+    no_cjk(" ".join(labels.values()))
+
+
+def test_command_data_trend_labels_follow_the_language(users: Any) -> None:
+    recent_hot_spots()
+    response = english(users.command).get("/command/data.json")
+    assert response.status_code == 200
+    hot = response.json()["hot_spots"]
+    assert {h["trend"] for h in hot} >= {"up", "new"}
+    titles = {"up": "More than in the previous 30 days", "down": "Fewer than in the previous 30 days",
+              "flat": "Same as in the previous 30 days", "new": "None in the previous 30 days"}
+    for h in hot:
+        assert h["trend_title"] == titles[h["trend"]]
+        assert h["arrow"] == {"up": "↑", "down": "↓", "flat": "→", "new": "new"}[h["trend"]]
+
+    chinese = Client()
+    chinese.force_login(users.command)
+    hot = chinese.get("/command/data.json").json()["hot_spots"]
+    assert {h["arrow"] for h in hot if h["trend"] == "new"} == {"新"}
+    assert {h["trend_title"] for h in hot if h["trend"] == "up"} == {"比上一个 30 天增多"}

@@ -10,6 +10,7 @@ from shaobao.api import (
     routes_geo,
     routes_hotspots,
     routes_integrations,
+    routes_notifications,
     routes_org,
     routes_routing,
     routes_stats,
@@ -35,6 +36,7 @@ api.add_router("", routes_stats.router, auth=AUTH)
 api.add_router("", routes_hotspots.router, auth=AUTH)
 api.add_router("", routes_cases.router, auth=AUTH)
 api.add_router("", routes_integrations.router, auth=AUTH)
+api.add_router("", routes_notifications.router, auth=AUTH)
 api.add_router("", routes_routing.router, auth=None)
 api.add_router("", governance_public, auth=None)
 api.add_router("", governance_router, auth=AUTH)

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from shaobao.web import views, visits_views
+from shaobao.web import notifications_views, views, visits_views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("tasks/<int:task_id>/complete", views.task_done, name="task_done"),
     path("command/", views.command, name="command"),
     path("command/data.json", views.command_data, name="command_data"),
+    path("notifications/", notifications_views.notifications, name="notifications"),
+    path("notifications/read-all", notifications_views.notifications_read_all,
+         name="notifications_read_all"),
     path("visits/", visits_views.visits, name="visits"),
     path("visits/<int:log_id>/case", visits_views.visit_to_case, name="visit_to_case"),
     path("visits/<int:log_id>/resolve", visits_views.visit_resolve, name="visit_resolve"),
