@@ -122,3 +122,28 @@ def test_red_threshold_is_exactly_the_last_notice_time_due_for_red(at: datetime)
     threshold = red_threshold(at)
     assert deadline(threshold, 1, TimeKind.WORK_DAYS, cal) <= at
     assert deadline(threshold + timedelta(microseconds=1), 1, TimeKind.WORK_DAYS, cal) > at
+
+
+def test_batched_transitions_judge_each_case_like_the_single_service() -> None:
+    from django.db import transaction
+
+    from shaobao.cases.services.transition import case_transitions_locked
+    from shaobao.core.errors import Forbidden, NotAllowedInState
+    from shaobao.org.models import User
+
+    open_case, closed_case = case_in("in_progress"), case_in("closed")
+    at = timezone.now()
+    resident = User.objects.get(username="resident1")
+    with transaction.atomic():
+        refused = case_transitions_locked(resident, [open_case.pk], "supervise",
+                                          [{"version": open_case.version}], at=at)
+    assert isinstance(refused[0], Forbidden)  # a resident may not supervise
+    with transaction.atomic():
+        mixed = case_transitions_locked(
+            system_user(), [closed_case.pk, open_case.pk], "supervise",
+            [{"version": closed_case.version}, {"version": open_case.version}], at=at)
+    assert isinstance(mixed[0], NotAllowedInState)  # closed: not in the table's sources
+    assert isinstance(mixed[1], Case) and mixed[1].supervision_level == 1
+    events = CaseEvent.objects.filter(action="supervise")
+    assert list(events.values_list("case_id", flat=True)) == [open_case.pk]
+    assert Case.objects.get(pk=open_case.pk).version == open_case.version + 1

@@ -46,7 +46,14 @@ from shaobao.cases.workflow import (
     transition_for,
 )
 from shaobao.catalogue.selectors import item_current_by_code
-from shaobao.core.errors import Conflict, Forbidden, InvalidInput, NotAllowedInState
+from shaobao.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAllowedInState,
+    NotFound,
+    ShaobaoError,
+)
 from shaobao.org.models import Department, Role, User
 
 # Actions that count as the resident "hearing back" (3日内反馈).
@@ -142,6 +149,41 @@ def case_transition(actor: User, number: str, action: str, payload: dict[str, An
                     now: datetime | None = None) -> Case:
     """Perform `action` on case `number` as `actor`; returns the updated case."""
     case_id = case_id_for(actor, number)
+    t, version = _checked_request(action, payload)
+    at = now or timezone.now()
+    with transaction.atomic():
+        rows = _locked([case_id])
+        if not rows:  # gone since the visibility check (cases are never deleted, but)
+            raise NotFound(f"案件 {number} 不存在或您无权查看", code="case_not_found")
+        return _perform(actor, rows[0], t, version, payload, at)
+
+
+def case_transitions_locked(actor: User, case_ids: list[int], action: str,
+                            payloads: list[dict[str, Any]], *, at: datetime,
+                            ) -> list[Case | ShaobaoError]:
+    """The same action on many cases in the caller's transaction, for the system's own
+    jobs (the deadline sweep): the rows are locked by one read, in id order, and each
+    case then goes through exactly the checks and effects of `case_transition`, in its
+    own savepoint, so a refused case leaves the others standing. No visibility lookup:
+    callers pass ids they selected themselves, acting as a role that sees every case."""
+    t, _ = _checked_request(action, {"version": 0})  # the action itself must exist
+    out: list[Case | ShaobaoError] = []
+    by_id = {c.pk: c for c in _locked(sorted(case_ids))}
+    for case_id, payload in zip(case_ids, payloads, strict=True):
+        locked = by_id.get(case_id)
+        if locked is None:
+            out.append(NotFound(f"案件 {case_id} 不存在", code="case_not_found"))
+            continue
+        try:
+            _, version = _checked_request(action, payload)
+            with transaction.atomic():
+                out.append(_perform(actor, locked, t, version, payload, at))
+        except ShaobaoError as exc:
+            out.append(exc)
+    return out
+
+
+def _checked_request(action: str, payload: dict[str, Any]) -> tuple[Transition, int]:
     t = transition_for(action)
     if t is None:
         raise InvalidInput(f"未知操作“{action}”", code="unknown_action",
@@ -149,55 +191,64 @@ def case_transition(actor: User, number: str, action: str, payload: dict[str, An
     version = payload.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidInput("请提供案件当前的 version（整数）", code="version_required")
-    at = now or timezone.now()
-    with transaction.atomic():
-        # One read, under the lock: role, version and state are all judged on the same row.
-        # (Not the grid's polygon: decoding it cost more than the rest of the read.)
-        locked = Case.objects.select_for_update(of=("self",)).select_related(
-            "item", "grid", "lead_department").defer("grid__geometry").get(pk=case_id)
-        how = performs_as(actor, locked, t)
-        if how is None:
-            raise Forbidden(f"您无权对该案件执行“{ACTION_LABELS[t.action]}”")
-        if locked.version != version:
-            raise Conflict(f"案件已被他人更新（当前版本 {locked.version}），请刷新后重试",
-                           details={"current_version": locked.version})
-        status = Status(locked.status)
-        if t.sources is not None and status not in t.sources:
-            raise NotAllowedInState(
-                f"案件当前状态为“{status.label}”，不能执行“{ACTION_LABELS[t.action]}”",
-                details={"status": status, "allowed_actions": allowed_actions_for(actor, locked)})
-        why_not = _state_precondition(locked, t)
-        if why_not:
-            raise NotAllowedInState(why_not, details={
-                "allowed_actions": allowed_actions_for(actor, locked)})
-        for key in t.required:
-            if payload.get(key) in (None, "", []):
-                raise InvalidInput(f"“{ACTION_LABELS[t.action]}”需要填写 {key}",
-                                   code="missing_field", details={"field": key})
-        before = _column_values(locked)
-        applied = APPLY[t.action](locked, actor, payload, at, how)
-        note = str(payload.get("note") or "")[:1000]
-        if note:
-            applied.payload.setdefault("note", note)
-        locked.status = applied.to_status
-        locked.version += 1
-        if t.action in FEEDBACK_ACTIONS and locked.feedback_at is None:
-            locked.feedback_at = at
-        locked.overdue = deadlines.is_overdue(locked, at)
-        # Only the columns the action changed (version always does): writing all forty
-        # made every transition pay for the widest UPDATE.
-        after = _column_values(locked)
-        locked.save(update_fields=[name for name, value in after.items()
-                                   if before[name] != value] + ["updated_at"])
-        public = t.action not in INTERNAL_ACTIONS and not (
-            t.action == Action.COMMENT and not applied.payload.get("public"))
-        event = CaseEvent.objects.create(
-            case=locked, action=t.action, actor=actor, role=actor.role, from_status=status,
-            to_status=applied.to_status, at=at, payload=applied.payload, public=public)
-        for step in applied.after:
-            step(event)
-        notify_event(locked, event)
-        run_event_handlers(EventContext(locked, event, frozenset(applied.facts)))
+    return t, version
+
+
+def _locked(case_ids: list[int]) -> list[Case]:
+    # One read, under the lock: role, version and state are all judged on the same row.
+    # (Not the grid's polygon: decoding it cost more than the rest of the read.)
+    return list(Case.objects.select_for_update(of=("self",)).select_related(
+        "item", "grid", "lead_department").defer("grid__geometry")
+        .filter(pk__in=case_ids).order_by("pk"))
+
+
+def _perform(actor: User, locked: Case, t: Transition, version: int, payload: dict[str, Any],
+             at: datetime) -> Case:
+    """Checks in order (403, 409, 422, 400), then effects, event, notifications, handlers.
+    `locked` is the case row read under this transaction's lock."""
+    how = performs_as(actor, locked, t)
+    if how is None:
+        raise Forbidden(f"您无权对该案件执行“{ACTION_LABELS[t.action]}”")
+    if locked.version != version:
+        raise Conflict(f"案件已被他人更新（当前版本 {locked.version}），请刷新后重试",
+                       details={"current_version": locked.version})
+    status = Status(locked.status)
+    if t.sources is not None and status not in t.sources:
+        raise NotAllowedInState(
+            f"案件当前状态为“{status.label}”，不能执行“{ACTION_LABELS[t.action]}”",
+            details={"status": status, "allowed_actions": allowed_actions_for(actor, locked)})
+    why_not = _state_precondition(locked, t)
+    if why_not:
+        raise NotAllowedInState(why_not, details={
+            "allowed_actions": allowed_actions_for(actor, locked)})
+    for key in t.required:
+        if payload.get(key) in (None, "", []):
+            raise InvalidInput(f"“{ACTION_LABELS[t.action]}”需要填写 {key}",
+                               code="missing_field", details={"field": key})
+    before = _column_values(locked)
+    applied = APPLY[t.action](locked, actor, payload, at, how)
+    note = str(payload.get("note") or "")[:1000]
+    if note:
+        applied.payload.setdefault("note", note)
+    locked.status = applied.to_status
+    locked.version += 1
+    if t.action in FEEDBACK_ACTIONS and locked.feedback_at is None:
+        locked.feedback_at = at
+    locked.overdue = deadlines.is_overdue(locked, at)
+    # Only the columns the action changed (version always does): writing all forty
+    # made every transition pay for the widest UPDATE.
+    after = _column_values(locked)
+    locked.save(update_fields=[name for name, value in after.items()
+                               if before[name] != value] + ["updated_at"])
+    public = t.action not in INTERNAL_ACTIONS and not (
+        t.action == Action.COMMENT and not applied.payload.get("public"))
+    event = CaseEvent.objects.create(
+        case=locked, action=t.action, actor=actor, role=actor.role, from_status=status,
+        to_status=applied.to_status, at=at, payload=applied.payload, public=public)
+    for step in applied.after:
+        step(event)
+    notify_event(locked, event)
+    run_event_handlers(EventContext(locked, event, frozenset(applied.facts)))
     return locked
 
 
