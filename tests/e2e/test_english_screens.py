@@ -8,33 +8,21 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import TIMEOUT, Watch
+from e2e.conftest import Watch
+from e2e.test_lifecycle import _login
 from recurring_cases import recent_hot_spots
-from world import PASSWORD, inside
+from world import inside
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _english(browser: Any, watch: Watch, site: str, username: str, **context: Any) -> Any:
-    ctx = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai", **context)
-    ctx.set_default_timeout(TIMEOUT)
-    ctx.add_cookies([{"name": "django_language", "value": "en", "url": site}])
-    page = watch.attach(ctx.new_page())
-    page.goto(f"{site}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    assert "/login/" not in page.url, f"{username} could not log in"
-    return page
-
-
 def test_command_screen_redraws_in_english(browser: Any, site: str) -> None:
     recent_hot_spots()
     watch = Watch()
-    page = _english(browser, watch, site, "command", viewport={"width": 1920, "height": 1080})
+    page = _login(browser, watch, site, "command", english=True,
+                  viewport={"width": 1920, "height": 1080})
     page.goto(f"{site}/command/")
     assert page.get_attribute("html", "lang") == "en"
     # Empty the server-rendered list, so what is checked below is what the script drew.
@@ -59,8 +47,9 @@ def test_command_screen_redraws_in_english(browser: Any, site: str) -> None:
 def test_report_page_location_message_in_english(browser: Any, site: str) -> None:
     lat, lng = inside(0)
     watch = Watch()
-    page = _english(browser, watch, site, "resident1", viewport={"width": 360, "height": 740},
-                    geolocation={"latitude": lat, "longitude": lng}, permissions=["geolocation"])
+    page = _login(browser, watch, site, "resident1", english=True,
+                  viewport={"width": 360, "height": 740},
+                  geolocation={"latitude": lat, "longitude": lng}, permissions=["geolocation"])
     page.goto(f"{site}/report")
     page.click("#locate-me")
     page.wait_for_function("document.getElementById('id_lat').value !== ''")

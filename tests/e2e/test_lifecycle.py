@@ -20,9 +20,13 @@ from world import CAISHAN, PASSWORD, inside
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _login(browser: Any, watch: Watch, site: str, username: str, **context: Any) -> Any:
-    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context)
+def _login(browser: Any, watch: Watch, site: str, username: str, *, english: bool = False,
+           **context: Any) -> Any:
+    ctx = browser.new_context(locale="en-US" if english else "zh-CN",
+                              timezone_id="Asia/Shanghai", **context)
     ctx.set_default_timeout(TIMEOUT)
+    if english:  # the site's language switch, as the header's link sets it
+        ctx.add_cookies([{"name": "django_language", "value": "en", "url": site}])
     page = watch.attach(ctx.new_page())
     page.goto(f"{site}/login/")
     page.fill("#id_username", username)
