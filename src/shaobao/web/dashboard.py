@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from shaobao.analytics.recurring import recurring_scope_for
 from shaobao.analytics.selectors import ALL_STATS_ROLES
@@ -119,7 +119,7 @@ def overdue_list(cases: QuerySet[Case], limit: int = 10) -> list[dict[str, Any]]
     qs = (cases.filter(status__in=OPEN_STATUSES, overdue=True)
           .order_by(F("handle_due").asc(nulls_last=True), "created_at")[:limit])
     return [{"number": c.number, "status": Status(c.status).label,
-             "item": c.item.name if c.item else "未分类",
+             "item": c.item.name if c.item else gettext("未分类"),
              "community": c.community.display_name if c.community else "",
              "department": str(c.lead_department) if c.lead_department else "",
              "due": c.handle_due.astimezone(LOCAL).strftime("%m-%d %H:%M")
@@ -170,7 +170,7 @@ def map_points(cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
         worst = max(lights.values(), key=LIGHT_RANK.__getitem__) if lights else "green"
         out.append({"n": c.number, "lat": round(c.lat or 0, 6), "lng": round(c.lng or 0, 6),
                     "l": worst, "s": Status(c.status).label,
-                    "i": c.item.name if c.item else "未分类"})
+                    "i": c.item.name if c.item else gettext("未分类")})
     return out
 
 
