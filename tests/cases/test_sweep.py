@@ -104,7 +104,7 @@ def test_notices_sharing_a_transaction_stand_alone_when_one_is_refused() -> None
     at = max(c.handle_due for c in cases if c.handle_due) + timedelta(minutes=1)
     stale = cases[1]
     Case.objects.filter(pk=stale.pk).update(version=stale.version + 1)  # changed meanwhile
-    notices = [NoticeDue(c.pk, c.number, c.version, "超期未办结") for c in cases]
+    notices = [NoticeDue(c.pk, c.version, "超期未办结") for c in cases]
     result = SweepResult()
     _issue_together(system_user(), notices, at, result)
     assert result.yellow == 2

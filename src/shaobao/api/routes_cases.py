@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from shaobao.api.case_search import CaseSearch, case_search_apply
+from shaobao.api.paging import page_objects
 from shaobao.api.presenters import case_out, event_out
 from shaobao.api.routes_org import user_of
 from shaobao.api.schemas import (
@@ -70,18 +70,11 @@ def list_cases(request: HttpRequest, f: Query[CaseFilter]) -> dict[str, Any]:
     qs = case_search_apply(case_list_for(user), f)
     if f.sort not in SORTS:
         raise InvalidInput(f"sort 必须是 {'、'.join(sorted(SORTS))} 之一")
-    if not 1 <= f.page_size <= 200 or f.page < 1:
-        raise InvalidInput("page 从 1 开始，page_size 应在 1～200 之间")
-    paginator = Paginator(qs.order_by(f.sort, "-id").prefetch_related("co_departments"),
-                          f.page_size)
-    try:
-        page = paginator.page(f.page)
-    except EmptyPage:
-        return {"count": paginator.count, "page": f.page, "page_size": f.page_size,
-                "results": []}
+    count, cases = page_objects(qs.order_by(f.sort, "-id").prefetch_related("co_departments"),
+                                f.page, f.page_size)
     now = timezone.now()
-    return {"count": paginator.count, "page": f.page, "page_size": f.page_size,
-            "results": [case_out(c, user, now) for c in page.object_list]}
+    return {"count": count, "page": f.page, "page_size": f.page_size,
+            "results": [case_out(c, user, now) for c in cases]}
 
 
 @router.get("/cases/{number}", response={200: CaseOut, 404: ErrorOut}, summary="案件详情")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from shaobao.api.paging import page_objects
 from shaobao.api.routes_org import user_of
 from shaobao.api.schemas import ErrorOut
 from shaobao.cases.inbox import (
@@ -59,20 +59,14 @@ class MarkedOut(Schema):
                         "关注的案件为 /my#followed，否则为 null。")
 def list_notifications(request: HttpRequest, f: Query[NotificationFilter]) -> dict[str, Any]:
     user = user_of(request)
-    if not 1 <= f.page_size <= 200 or f.page < 1:
-        raise InvalidInput("page 从 1 开始，page_size 应在 1～200 之间")
-    paginator = Paginator(notification_list_for(user, unread_only=f.unread), f.page_size)
-    out: dict[str, Any] = {"count": paginator.count, "unread": notification_unread_count(user),
-                           "page": f.page, "page_size": f.page_size, "results": []}
-    try:
-        notes = list(paginator.page(f.page).object_list)
-    except EmptyPage:
-        return out
+    count, notes = page_objects(notification_list_for(user, unread_only=f.unread),
+                                f.page, f.page_size)
     links = notification_links(user, notes)
-    out["results"] = [{"id": n.pk, "case": n.case.number, "text": n.text,
-                       "at": n.at.isoformat(), "read": n.read, "link": links[n.pk]}
-                      for n in notes]
-    return out
+    return {"count": count, "unread": notification_unread_count(user), "page": f.page,
+            "page_size": f.page_size,
+            "results": [{"id": n.pk, "case": n.case.number, "text": n.text,
+                         "at": n.at.isoformat(), "read": n.read, "link": links[n.pk]}
+                        for n in notes]}
 
 
 @router.post("/notifications/read", response={200: MarkedOut, 400: ErrorOut},

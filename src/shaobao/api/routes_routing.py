@@ -51,20 +51,20 @@ class SuggestOut(Schema):
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, Any]:
     from shaobao.routing.training import router_suggest
 
-    text = payload.text.strip()
+    return {"suggestions": router_suggest(_text_of(payload.text))}
+
+
+def _text_of(raw: str) -> str:
+    text = raw.strip()
     if not text:
         raise InvalidInput("text 不能为空", details={"field": "text"})
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text 不能超过 {MAX_TEXT} 字", details={"field": "text"})
-    return {"suggestions": router_suggest(text)}
+    return text
 
 
 def _similar_point(payload: SimilarIn) -> tuple[str, float, float]:
-    text = payload.text.strip()
-    if not text:
-        raise InvalidInput("text 不能为空", details={"field": "text"})
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"text 不能超过 {MAX_TEXT} 字", details={"field": "text"})
+    text = _text_of(payload.text)
     lat, lng = payload.lat, payload.lng
     if lat is None or lng is None:
         raise InvalidInput("请提供位置 lat 和 lng（WGS-84）", details={"field": "lat" if lat is None else "lng"})

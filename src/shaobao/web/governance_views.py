@@ -51,16 +51,11 @@ from shaobao.governance.services import petitions as pt
 from shaobao.governance.services.registers import indicator_ranking
 from shaobao.org.models import Role, User
 from shaobao.web import governance_forms as gf
+from shaobao.web.session import signed_in_user as _user
 
 NOT_STAFF = (Role.RESIDENT, Role.UNIT_LEADER)
 CONVENER_ROLES = (Role.STREET, Role.COMMAND, Role.LEADER, Role.ADMIN)
 STATS_DENIED = (Role.RESIDENT, Role.GRID_WORKER, Role.GRID_POLICE, Role.UNIT_LEADER)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _staff(request: HttpRequest) -> User:

@@ -18,15 +18,9 @@ from shaobao.cases.inbox import (
     notification_list_for,
     notifications_mark_read,
 )
-from shaobao.org.models import User
+from shaobao.web.session import signed_in_user as _user
 
 PAGE_SIZE = 30
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @login_required

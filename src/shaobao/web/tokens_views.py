@@ -40,18 +40,13 @@ from shaobao.integrations.models import Webhook, WebhookDelivery
 from shaobao.integrations.webhooks import EVENT_TYPES, webhook_create, webhook_delete, webhook_list
 from shaobao.org.models import TOKEN_SCOPES, ApiToken, User
 from shaobao.org.services import token_create, token_revoke
+from shaobao.web.session import signed_in_user as _user
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
 LAST_DELIVERIES = 5
 SCOPE_LABELS = {"read": gettext_lazy("读取（read）：GET 等只读请求"),
                 "write": gettext_lazy("写入（write）：上报、操作、修改等")}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _manager(request: HttpRequest) -> User:

@@ -46,6 +46,7 @@ from shaobao.points.models import StationEvaluation
 from shaobao.points.services import station_evaluate
 from shaobao.web import forms as f
 from shaobao.web.dashboard import dashboard_figures
+from shaobao.web.session import signed_in_user as _user
 from shaobao.web.worklist import TASK_KINDS, Filters, open_tasks_for, work_queue
 
 PAGE_SIZE = 25
@@ -67,12 +68,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _map_tiles() -> str:

@@ -229,7 +229,6 @@ def _temp_changes(cur: Any) -> Iterator[str]:
 @dataclass(frozen=True)
 class NoticeDue:
     case_id: int
-    number: str
     version: int
     reason: str
 
@@ -275,9 +274,9 @@ def _due_query(threshold: datetime, level: int) -> QuerySet[Case]:
 def _notices_due(at: datetime, threshold: datetime, *, level: int,
                  after: int) -> list[NoticeDue]:
     rows = _due_query(threshold, level).filter(id__gt=after).values_list(
-        "id", "number", "version", "status", "check_in_due")[:NOTICE_CHUNK]
-    return [NoticeDue(case_id, number, version, _reason(status, check_in_due, at))
-            for case_id, number, version, status, check_in_due in rows]
+        "id", "version", "status", "check_in_due")[:NOTICE_CHUNK]
+    return [NoticeDue(case_id, version, _reason(status, check_in_due, at))
+            for case_id, version, status, check_in_due in rows]
 
 
 def red_threshold(at: datetime) -> datetime:

@@ -149,7 +149,7 @@ def case_transition(actor: User, number: str, action: str, payload: dict[str, An
                     now: datetime | None = None) -> Case:
     """Perform `action` on case `number` as `actor`; returns the updated case."""
     case_id = case_id_for(actor, number)
-    t, version = _checked_request(action, payload)
+    t, version = _transition_of(action), _version_of(payload)
     at = now or timezone.now()
     with transaction.atomic():
         rows = _locked([case_id])
@@ -166,7 +166,7 @@ def case_transitions_locked(actor: User, case_ids: list[int], action: str,
     case then goes through exactly the checks and effects of `case_transition`, in its
     own savepoint, so a refused case leaves the others standing. No visibility lookup:
     callers pass ids they selected themselves, acting as a role that sees every case."""
-    t, _ = _checked_request(action, {"version": 0})  # the action itself must exist
+    t = _transition_of(action)
     out: list[Case | ShaobaoError] = []
     by_id = {c.pk: c for c in _locked(sorted(case_ids))}
     for case_id, payload in zip(case_ids, payloads, strict=True):
@@ -175,7 +175,7 @@ def case_transitions_locked(actor: User, case_ids: list[int], action: str,
             out.append(NotFound(f"案件 {case_id} 不存在", code="case_not_found"))
             continue
         try:
-            _, version = _checked_request(action, payload)
+            version = _version_of(payload)
             with transaction.atomic():
                 out.append(_perform(actor, locked, t, version, payload, at))
         except ShaobaoError as exc:
@@ -183,15 +183,19 @@ def case_transitions_locked(actor: User, case_ids: list[int], action: str,
     return out
 
 
-def _checked_request(action: str, payload: dict[str, Any]) -> tuple[Transition, int]:
+def _transition_of(action: str) -> Transition:
     t = transition_for(action)
     if t is None:
         raise InvalidInput(f"未知操作“{action}”", code="unknown_action",
                            details={"actions": [str(a) for a in Action]})
+    return t
+
+
+def _version_of(payload: dict[str, Any]) -> int:
     version = payload.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidInput("请提供案件当前的 version（整数）", code="version_required")
-    return t, version
+    return version
 
 
 def _locked(case_ids: list[int]) -> list[Case]:
