@@ -39,7 +39,7 @@ from django.utils import timezone
 from shaobao.analytics.bulkwrite import is_sqlite
 from shaobao.analytics.importpipe import OrderedWriters, Prefetch
 from shaobao.analytics.importwrite import PreparedBatch, commit_batch, fast_writes, prepare
-from shaobao.analytics.models import FLAGS, CaseFacts, ImportCheckpoint
+from shaobao.analytics.models import ImportCheckpoint
 from shaobao.calendar.service import work_calendar
 from shaobao.cases.models import Rating, Status
 from shaobao.core.errors import ImportFailed
@@ -444,11 +444,3 @@ def _write_all(ready: Iterator[PreparedBatch], checkpoint: ImportCheckpoint,
                 committed(written)
         for written in writers.drain():
             committed(written)
-
-
-def import_flags_summary() -> dict[str, int]:
-    """Counts of imported cases' facts (for the command's summary)."""
-    from django.db.models import Sum
-
-    agg = CaseFacts.objects.filter(channel="import").aggregate(**{f: Sum(f) for f in FLAGS})
-    return {k: int(v or 0) for k, v in agg.items()}

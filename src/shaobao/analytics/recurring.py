@@ -35,12 +35,3 @@ def recurring_scope_for(user: User) -> RecurringScope:
             raise Forbidden("职能部门无权查看各社区的高发问题")
     scope, described = stats_scope_for(user)
     return RecurringScope(street_id=scope.street_id, described=described)
-
-
-def recurring_visible(user: User) -> bool:
-    """Whether the screen should show the recurring-problem panels to `user` at all."""
-    try:
-        recurring_scope_for(user)
-    except Forbidden:
-        return False
-    return True

@@ -126,7 +126,7 @@ def overdue_list(cases: QuerySet[Case], limit: int = 10) -> list[dict[str, Any]]
              if c.handle_due else ""} for c in qs]
 
 
-# Marked for the catalogue only; the command page translates them when rendering.
+# Marked for the catalogue; translated when the rows are built, in the request's language.
 TREND_ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": gettext_noop("新")}
 TREND_TITLES = {"up": gettext_noop("比上一个 30 天增多"), "down": gettext_noop("比上一个 30 天减少"),
                 "flat": gettext_noop("与上一个 30 天持平"), "new": gettext_noop("上一个 30 天没有")}
@@ -146,7 +146,8 @@ def hot_spots(user: User, now: datetime, limit: int = HOT_LIMIT) -> list[dict[st
                     community_id=scope.community_id)
     # The map draws every row; the list shows the top ones.
     for r in rows:
-        r.update(since=since, arrow=TREND_ARROWS[r["trend"]], trend_title=TREND_TITLES[r["trend"]])
+        r.update(since=since, arrow=gettext(TREND_ARROWS[r["trend"]]),
+                 trend_title=gettext(TREND_TITLES[r["trend"]]))
     return rows[: limit * 5]
 
 
