@@ -69,8 +69,11 @@ class Case(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey("geo.Division", null=True, blank=True, on_delete=models.PROTECT,
                                db_index=False, related_name="+")
+    # Indexed only where set (`case_reporter` below): hotline, import and anonymous
+    # cases have no account, and every lookup is by one reporter.
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_cases")
+                                 on_delete=models.SET_NULL, related_name="reported_cases",
+                                 db_index=False)
     reporter_name = models.CharField("报告人", max_length=50, blank=True)
     reporter_phone = models.CharField("报告人电话", max_length=20, blank=True)
     anonymous = models.BooleanField("对外匿名", default=False)
@@ -102,7 +105,9 @@ class Case(models.Model):
     escalation_level = models.CharField(max_length=16, blank=True)
     supervision_level = models.PositiveSmallIntegerField("督办等级", default=0)
     rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
-    overdue = models.BooleanField("已超期", default=False, db_index=True)
+    # Not indexed by itself: every query for overdue cases reads the partial indexes
+    # below (condition overdue = true), a whole-table boolean index only cost writes.
+    overdue = models.BooleanField("已超期", default=False)
 
     class Meta:
         verbose_name = "案件"
@@ -129,7 +134,9 @@ class Case(models.Model):
                    models.Index(fields=["check_in_due"], name="case_marked_check_in_due",
                                 condition=models.Q(overdue=True, status=Status.WHISTLED)),
                    models.Index(fields=["supervision_level"], name="case_marked_level",
-                                condition=models.Q(overdue=True))]
+                                condition=models.Q(overdue=True)),
+                   models.Index(fields=["reporter"], name="case_reporter",
+                                condition=models.Q(reporter__isnull=False))]
 
     def __str__(self) -> str:
         return self.number
@@ -140,12 +147,14 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     action = models.CharField("动作", max_length=24)
+    # Indexed only where set (`event_actor` below): system and import events have none.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT)
+                              on_delete=models.PROTECT, db_index=False)
     role = models.CharField("角色", max_length=16)
     from_status = models.CharField(max_length=16)
     to_status = models.CharField(max_length=16)
-    at = models.DateTimeField("时间", db_index=True)
+    # Not indexed: events are read per case (the case_id index) and sorted there.
+    at = models.DateTimeField("时间")
     payload: models.JSONField[Any, Any] = models.JSONField(default=dict)
     public = models.BooleanField("对群众可见", default=True)
 
@@ -153,6 +162,8 @@ class CaseEvent(models.Model):
         verbose_name = "案件事件"
         verbose_name_plural = "案件事件"
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["actor"], name="event_actor",
+                                condition=models.Q(actor__isnull=False))]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The history is evidence: refuse to rewrite it, whatever code path tries.
