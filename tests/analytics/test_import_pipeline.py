@@ -7,6 +7,7 @@ connection). The database is flushed after each test, so each builds the world f
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,9 @@ def test_pipeline_imports_exactly(world: None, tmp_path: Path,
     monkeypatch.setattr(importer, "OrderedWriters",
                         lambda commit: two_writers.append(True) or real(commit))
     before = Case.objects.count()
+    switch_interval = sys.getswitchinterval()
     result = import_cases(_csv(tmp_path), batch=BATCH, progress=False)
+    assert sys.getswitchinterval() == switch_interval  # shortened only while reading
     assert bool(two_writers) == (connection.vendor == "postgresql")
     assert len(result.bad) == _expected_bad()
     assert result.imported == ROWS - _expected_bad()

@@ -7,7 +7,7 @@ they are read in the mapping's `timezone` (default Asia/Shanghai). A mapping fil
 (YAML) adapts other layouts; see `mappings/us311.yaml` and docs/analytics.md.
 
 This module reads and parses rows into batches of database-ready tuples
-(`importwrite.prepare`, incl. `facts.derive` per row). Each batch (default 5,000 rows)
+(`importwrite.prepare`, incl. `facts.derive` per row). Each batch (default 10,000 rows)
 commits in one transaction (`importwrite.commit_batch`): the cases (COPY on PostgreSQL,
 one executemany on SQLite, see `bulkwrite`), one synthetic `import` event per case, their
 facts, the rollup deltas (summed in SQL from the batch's facts rows) and the file's
@@ -48,7 +48,10 @@ from shaobao.core.rules import product_rule
 COLUMNS = ("number", "created_at", "item", "description", "address", "lat", "lng", "grid",
            "status", "closed_at", "lead_department", "rating", "resolved")
 CLOSED_LIKE = {"closed"}
-DEFAULT_BATCH = 5000  # rows per transaction (and per checkpoint)
+# Rows per transaction (and per checkpoint). 10,000 rather than 5,000: the rollup
+# upserts repeat fewer keys (PostgreSQL server CPU per 200,000 rows 13.5 → 12.6 s,
+# import 20.0k → 21.4k rows/s), and a crash still redoes at most two batches.
+DEFAULT_BATCH = 10_000
 csv.field_size_limit(10 * 1024 * 1024)
 
 

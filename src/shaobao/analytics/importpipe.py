@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,12 @@ T = TypeVar("T")
 R = TypeVar("R")
 _DONE = object()
 _POLL_S = 0.1  # how often a blocked reader checks whether the consumer has gone
+# While the reader thread runs Python flat out, a writer coming back from the server
+# waits for the interpreter lock until the reader's time slice ends (5 ms by default),
+# once per round trip. Measured beside a busy thread: fetching 5,000 ids took 45 ms with
+# 5 ms slices, 11 ms with 1 ms and 5 ms with 0.2 ms (3 ms alone); a whole import of
+# 50,000 rows ran about 7 % faster with 0.5 ms slices.
+_SWITCH_INTERVAL_S = 0.0005
 
 
 class _Failed:
@@ -48,10 +55,13 @@ class Prefetch(Generic[T]):
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(depth, 1))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="import-reader", daemon=True)
+        self._switch_before = sys.getswitchinterval()
 
     def __enter__(self) -> Iterator[T]:
         if not self._background:
             return iter(self._source)
+        self._switch_before = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_before, _SWITCH_INTERVAL_S))
         self._thread.start()
         return self._items()
 
@@ -64,6 +74,7 @@ class Prefetch(Generic[T]):
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=_POLL_S)
         self._thread.join()
+        sys.setswitchinterval(self._switch_before)
 
     def _items(self) -> Iterator[T]:
         while True:

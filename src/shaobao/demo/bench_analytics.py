@@ -370,8 +370,8 @@ def analytics_inner(cases: int, rounds: int = 3, progress: Progress = _quiet) ->
 
 # --- import -------------------------------------------------------------------------------
 
-def import_inner(rows: int, batch: int = 5000, progress: Progress = _quiet) -> Rows:
-    from shaobao.analytics.importer import import_cases
+def import_inner(rows: int, batch: int | None = None, progress: Progress = _quiet) -> Rows:
+    from shaobao.analytics.importer import DEFAULT_BATCH, import_cases
     from shaobao.catalogue.selectors import current_items
     from shaobao.org.models import Department
 
@@ -394,7 +394,7 @@ def import_inner(rows: int, batch: int = 5000, progress: Progress = _quiet) -> R
                      f"{'closed' if closed else 'accepted'},{closed_at},"
                      f"{rnd.choice(depts) if rnd.random() < 0.7 else ''},{rating}\n")
     progress(f"{rows} rows written to {path}")
-    result = import_cases(path, batch=batch, progress=False)
+    result = import_cases(path, batch=batch or DEFAULT_BATCH, progress=False)
     shutil.rmtree(path.parent, ignore_errors=True)
     return [("import_rows", str(result.imported)), ("import_bad_rows", str(len(result.bad))),
             ("import_seconds", f"{result.seconds:.2f}"),

@@ -1,4 +1,4 @@
-"""`shaobao import-cases CSV [--mapping FILE.yaml] [--batch 5000]`: bulk history."""
+"""`shaobao import-cases CSV [--mapping FILE.yaml] [--batch 10000]`: bulk history."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shaobao.analytics.importer import DEFAULT_BATCH
 from shaobao.core.errors import ShaobaoError
 
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("csv", type=Path)
         parser.add_argument("--mapping", type=Path, default=None,
                             help="列映射 YAML（如 shaobao/analytics/mappings/us311.yaml）")
-        parser.add_argument("--batch", type=int, default=5000, help="每批行数（默认 5000）")
+        parser.add_argument("--batch", type=int, default=DEFAULT_BATCH,
+                            help=f"每批行数（默认 {DEFAULT_BATCH}）")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
         parser.add_argument("--max-errors-shown", type=int, default=50)
 
