@@ -94,7 +94,8 @@ def _next_step(rnd: random.Random, case: Case, station: User, p: dict[str, User]
         options += [(station, "verify", {"passed": True})] * 3
         options += [(station, "verify", {"passed": False, "note": "未修好"})]
     elif s == "closed":
-        if not case.rating:
+        if not case.rating or (case.rated_at and case.closed_at
+                               and case.rated_at < case.closed_at):  # reworked since
             # Cycle so every rating occurs whatever the random walk did before.
             rating = RATINGS[_rating_turn[0] % len(RATINGS)]
             _rating_turn[0] += 1

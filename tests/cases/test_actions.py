@@ -528,7 +528,8 @@ def test_whistle_to_unknown_department(api: Any) -> None:
                  "missing_field")
 
 
-def test_rate_by_the_reporter_only_once(api: Any) -> None:
+def test_rate_by_the_reporter_only_once(api: Any, settings: Any) -> None:
+    settings.SHAOBAO = {**settings.SHAOBAO, "REOPEN_ON_UNSATISFIED": False}
     case = case_in("closed")
     resident = api("resident1")
     assert "rate" in resident.get(f"/api/v1/cases/{case.number}").json()["allowed_actions"]
@@ -544,6 +545,75 @@ def test_rate_by_the_reporter_only_once(api: Any) -> None:
     assert_error(api("command").act(case.number, "rate", body["version"], rating="satisfied"),
                  422)
     assert Case.objects.get(pk=case.pk).rating == "unsatisfied"
+
+
+def test_unsatisfied_rating_reopens_by_rule(api: Any) -> None:
+    case = case_in("closed")
+    dept = case.lead_department
+    r = api("resident1").act(case.number, "rate", case.version, rating="unsatisfied",
+                             comment="路灯还是不亮")
+    assert r.status_code == 200
+    body = r.json()
+    # The rating stays (it counts until the reworked result is rated again).
+    assert body["status"] == "accepted" and body["rating"] == "unsatisfied"
+    assert body["version"] == case.version + 2  # two events: the rating, then the reopen
+    rate, reopen = CaseEvent.objects.filter(case=case).order_by("-id")[:2][::-1]
+    assert (rate.action, rate.payload["rating"], rate.actor.username) == (
+        "rate", "unsatisfied", "resident1")
+    assert (reopen.action, reopen.from_status, reopen.to_status, reopen.role) == (
+        "reopen", "closed", "accepted", "command")
+    assert reopen.actor.username == "shaobao-system" and reopen.payload["rule"] == \
+        "REOPEN_ON_UNSATISFIED"
+    # The department keeps the deduction; the station whistles the case again.
+    assert PointsEntry.objects.get(case=case, rule="rated_unsatisfied").department == dept
+    r = api("station_caishan").act(case.number, "whistle", body["version"],
+                                   lead_department="cgj")
+    assert r.json()["status"] == "whistled"
+    assert "rate" not in api("resident1").get(
+        f"/api/v1/cases/{case.number}").json()["allowed_actions"]
+
+
+def test_reworked_case_is_rated_again(api: Any) -> None:
+    """After a reopen the old rating counts until the new result is rated."""
+    case = case_in("closed")
+    cmd = api("command")
+    body = cmd.act(case.number, "reopen", case.version, reason="复发").json()
+    assert body["rating"] is None  # this closed case had not been rated
+    case = case_in("closed")
+    resident = api("resident1")
+    body = resident.act(case.number, "rate", case.version, rating="satisfied").json()
+    body = cmd.act(case.number, "reopen", body["version"], reason="问题复发").json()
+    assert body["rating"] == "satisfied" and "rate" not in body["allowed_actions"]
+    # Reworked and closed again: the reporter may rate the new result, once.
+    reopened = Case.objects.get(pk=case.pk)
+    for action, who, payload in (
+            ("whistle", "station_caishan", {"lead_department": "cgj"}),
+            ("check_in", "dept_cgj", {}), ("handle", "dept_cgj", {"result": "已重新修复"})):
+        r = api(who).act(case.number, action, reopened.version, **payload)
+        assert r.status_code == 200, r.json()
+        reopened = Case.objects.get(pk=case.pk)
+    tasks = Task.objects.filter(case=case, kind=TaskKind.ONSITE_CHECK, status="open")
+    assert tasks.exists()
+    r = api("grid_caishan1").act(case.number, "verify", reopened.version, passed=True)
+    assert r.status_code == 200 and r.json()["status"] == "closed", r.json()
+    assert "rate" in resident.get(f"/api/v1/cases/{case.number}").json()["allowed_actions"]
+    body = resident.act(case.number, "rate", r.json()["version"], rating="unsatisfied").json()
+    assert body["rating"] == "unsatisfied" and body["status"] == "accepted"
+    assert CaseEvent.objects.filter(case=case, action="rate").count() == 2
+
+
+def test_only_the_platform_reopens_by_rule(api: Any) -> None:
+    case = case_in("closed")
+    r = api("command").act(case.number, "reopen", case.version, reason="复发",
+                           rule="REOPEN_ON_UNSATISFIED")
+    assert r.status_code == 200
+    assert "rule" not in CaseEvent.objects.get(case=case, action="reopen").payload
+
+
+def test_satisfied_rating_keeps_the_case_closed(api: Any) -> None:
+    case = case_in("closed")
+    r = api("resident1").act(case.number, "rate", case.version, rating="basically_satisfied")
+    assert r.json()["status"] == "closed" and r.json()["rating"] == "basically_satisfied"
 
 
 def test_rate_by_command_on_behalf(api: Any) -> None:

@@ -23,8 +23,8 @@ from shaobao.cases.services.sweep import (
     overdue_filter,
     red_threshold,
     sla_sweep,
-    system_user,
 )
+from shaobao.org.services import system_user
 
 pytestmark = pytest.mark.django_db
 BJ = ZoneInfo("Asia/Shanghai")

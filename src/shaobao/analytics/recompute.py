@@ -58,11 +58,8 @@ class Replay:
         elif e.action == "check_in":
             self.checked_in = True
             self.check_in_on_time = bool(p.get("on_time"))
-        elif e.action == "return":
+        elif e.action in ("return", "reopen"):  # a reopen keeps the rating (until re-rated)
             self.department = None
-        elif e.action == "reopen":  # the old rating stays in history only
-            self.department = None
-            self.rating, self.resolved = "", False
         elif e.action == "verify":
             if p.get("passed"):
                 self.last_close_on_time = bool(p.get("on_time"))

@@ -189,6 +189,8 @@ SHAOBAO: dict[str, Any] = {
     "DUPLICATE_RADIUS_M": 50,
     "DUPLICATE_WINDOW_HOURS": 24,
     "FEEDBACK_WORK_DAYS": 3,
+    # An unsatisfied rating sends the case back to the station (SPEC §4 reopen, "by rule").
+    "REOPEN_ON_UNSATISFIED": _env_flag("SHAOBAO_REOPEN_ON_UNSATISFIED", default=True),
     "YELLOW_AT": 0.8,
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "COMPOSITE_WEIGHTS": {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},

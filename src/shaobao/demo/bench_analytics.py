@@ -578,7 +578,8 @@ def _bulk_prior_notices(now: datetime) -> None:
     passed since), written in bulk, without events. Not part of any timing."""
     from django.db import connection, transaction
 
-    from shaobao.cases.services.sweep import red_threshold, system_user
+    from shaobao.cases.services.sweep import red_threshold
+    from shaobao.org.services import system_user
 
     fell_due = "CASE WHEN status = 'whistled' AND check_in_due IS NOT NULL " \
                "THEN check_in_due ELSE handle_due END"

@@ -544,7 +544,9 @@ class _Simulator:
                        "unsatisfied": "问题没有根本解决"}[rating]
             s.act(by, "rate", self.work(closed_at, rng.uniform(0.2, 20)), rating=rating,
                   comment=comment if rng.random() < 0.6 else "")
-            if rating == "unsatisfied" and rng.random() < 0.3:
+            if s.case.status == Status.ACCEPTED:  # reopened by rule (不满意): whistled again
+                self.whistled(s, item, self.station(case), self.work(s.t, rng.uniform(0.3, 4)))
+            elif rating == "unsatisfied" and rng.random() < 0.3:
                 s.act(self.world.command, "reopen", self.work(s.t, rng.uniform(1, 8)),
                       reason="回访群众不满意，重新交办")
                 self.whistled(s, item, self.station(case), self.work(s.t, rng.uniform(0.3, 4)))

@@ -95,3 +95,15 @@ def user_by_username(username: str) -> User:
         return User.objects.get(username=username)
     except User.DoesNotExist as exc:
         raise NotFound(f"用户 {username} 不存在") from exc
+
+
+SYSTEM_USERNAME = "shaobao-system"
+
+
+def system_user() -> User:
+    """The account the platform's own rules act as (deadline notices, automatic
+    reopening): a command-centre role that cannot sign in."""
+    user, _ = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.COMMAND, "display_name": "系统督办", "is_active": False})
+    return user

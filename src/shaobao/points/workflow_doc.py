@@ -130,6 +130,16 @@ def render_workflow_markdown() -> str:
         f"department to go back to and returns to `{REWORK_TARGET_WITHOUT_DEPARTMENT}`. "
         "Each failure counts one rework.",
         "",
+        "## Unsatisfied rating reopens (不满意重办)",
+        "",
+        "By rule (`REOPEN_ON_UNSATISFIED`, on unless `SHAOBAO_REOPEN_ON_UNSATISFIED=0`), a "
+        "`rate` of `unsatisfied` is followed in the same transaction by a `reopen` that "
+        "the platform's own account (`shaobao-system`, role command) performs, with "
+        "`rule` in its payload; the case returns to `accepted` for the station to whistle "
+        "again. A reopen, by rule or by the command centre, keeps the rating: it counts "
+        "in the indicators until the reworked result is closed and rated again, when the "
+        "reporter may rate once more. Points for the rating stay in the ledger.",
+        "",
         "## Request-only performers",
         "",
         "Some roles may only *ask* for an action: their call records a pending request "

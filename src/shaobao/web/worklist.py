@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from shaobao.cases.deadlines import case_deadlines_view
@@ -118,7 +118,9 @@ class Row:
 def _candidates(user: User) -> QuerySet[Case]:
     qs = case_list_for(user)
     if user.role in (Role.RESIDENT, Role.UNIT_LEADER):
-        return qs.filter(reporter=user, status=Status.CLOSED, rating="")
+        # Not rated yet, or reworked and closed again since the last rating.
+        return qs.filter(Q(rating="") | Q(rated_at__lt=F("closed_at")), reporter=user,
+                         status=Status.CLOSED)
     statuses = set(CANDIDATE_STATUSES) - {Status.CLOSED}
     if user.role == Role.DEPARTMENT:
         return qs.filter(status__in=statuses, lead_department_id=user.department_id)

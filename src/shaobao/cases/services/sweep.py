@@ -41,9 +41,9 @@ from shaobao.cases.hooks import run_sweep_hooks
 from shaobao.cases.models import Case, Status, Supervision
 from shaobao.cases.services.transition import case_transitions_locked
 from shaobao.core.errors import ShaobaoError
-from shaobao.org.models import Role, User
+from shaobao.org.models import User
+from shaobao.org.services import system_user
 
-SYSTEM_USERNAME = "shaobao-system"
 RED_AFTER_WORK_DAYS = 1
 # Statuses whose handling clock runs. Keep the order of Case.Meta's partial index
 # conditions: SQLite uses a partial index only if the query repeats them word for word.
@@ -77,13 +77,6 @@ class SweepResult:
                 f"notices_deferred: {self.deferred}\n"
                 f"marks_seconds: {self.marks_seconds:.3f}\n"
                 f"notices_seconds: {self.notices_seconds:.3f}")
-
-
-def system_user() -> User:
-    user, _ = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={"role": Role.COMMAND, "display_name": "系统督办", "is_active": False})
-    return user
 
 
 def overdue_filter(now: datetime) -> Q:

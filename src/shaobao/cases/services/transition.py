@@ -54,7 +54,9 @@ from shaobao.core.errors import (
     NotFound,
     ShaobaoError,
 )
+from shaobao.core.rules import product_rule
 from shaobao.org.models import Department, Role, User
+from shaobao.org.services import SYSTEM_USERNAME, system_user
 
 # Actions that count as the resident "hearing back" (3日内反馈).
 FEEDBACK_ACTIONS = frozenset({Action.ACCEPT, Action.REJECT, Action.MERGE, Action.TAKE_IN_STATION,
@@ -140,9 +142,18 @@ def _state_precondition(case: Case, t: Transition) -> str | None:
     if t.action == Action.DECIDE_EXTENSION and not (
             case.pending_request and case.pending_request.get("type") == "extension"):
         return "没有待审批的延期申请"
-    if t.action == Action.RATE and case.rating:
+    if t.action == Action.RATE and not _awaits_rating(case):
         return "该案件已评价"
     return None
+
+
+def _awaits_rating(case: Case) -> bool:
+    """Not rated, or rated before its latest closing (a reopened case, reworked): the
+    rating kept from before counts until the new result is rated."""
+    if not case.rating:
+        return True
+    return case.rated_at is not None and case.closed_at is not None \
+        and case.rated_at < case.closed_at
 
 
 def case_transition(actor: User, number: str, action: str, payload: dict[str, Any], *,
@@ -253,7 +264,22 @@ def _perform(actor: User, locked: Case, t: Transition, version: int, payload: di
         step(event)
     notify_event(locked, event)
     run_event_handlers(EventContext(locked, event, frozenset(applied.facts)))
+    if _reopens_by_rule(t, applied):
+        # In the same transaction, as its own event by the platform's account: the
+        # rating (and its points) stay in the history, the case goes back to work.
+        reopen = _transition_of(Action.REOPEN)
+        return _perform(system_user(), locked, reopen, locked.version,
+                        {"reason": "群众评价“不满意”，按规则重新办理", "rule": REOPEN_RULE},
+                        at)
     return locked
+
+
+REOPEN_RULE = "REOPEN_ON_UNSATISFIED"
+
+
+def _reopens_by_rule(t: Transition, applied: Applied) -> bool:
+    return (t.action == Action.RATE and applied.payload.get("rating") == Rating.UNSATISFIED
+            and bool(product_rule(REOPEN_RULE)))
 
 
 # -- effects of each action -----------------------------------------------------------
@@ -462,13 +488,16 @@ def _apply_rate(case: Case, actor: User, p: dict[str, Any], at: datetime, how: s
 
 
 def _apply_reopen(case: Case, actor: User, p: dict[str, Any], at: datetime, how: str) -> Applied:
-    # The earlier rating stays in the event history; the reworked result gets its own.
-    case.rating, case.rating_comment = "", ""
-    case.rated_at = case.resolved_confirmed = None
+    # The rating stays: it is the reporter's latest word and counts (satisfaction rate,
+    # the facts) until the reworked result is rated again (`_awaits_rating`). Clearing
+    # it would drop every unsatisfied rating that reopens a case from the indicators.
     case.closed_at = case.handled_at = None
     case.lead_department = None
     case.check_in_due = case.handle_due = case.handle_clock_start = None
-    return Applied(Status.ACCEPTED, {"reason": str(p.get("reason") or "")[:500]})
+    applied = Applied(Status.ACCEPTED, {"reason": str(p.get("reason") or "")[:500]})
+    if p.get("rule") == REOPEN_RULE and actor.username == SYSTEM_USERNAME:
+        applied.payload["rule"] = REOPEN_RULE  # only the platform may claim a rule
+    return applied
 
 
 def _apply_supervise(case: Case, actor: User, p: dict[str, Any], at: datetime,
