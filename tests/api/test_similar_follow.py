@@ -219,6 +219,24 @@ def test_a_follower_of_a_merged_case_learns_where_it_went(users: Any, api: Any) 
     assert view["status"] == "merged" and view["merged_into"] == kept.number
 
 
+def test_merging_carries_followers_and_the_reporter_over(users: Any, api: Any) -> None:
+    from shaobao.cases.models import CaseFollow, Notification
+
+    kept = reported(users)
+    merged = reported(users, description="工农小区井盖丢了", username="resident2")
+    assert api("grid_caishan1").post(f"/api/v1/cases/{merged.number}/follow").status_code == 201
+    station = api("station_caishan")
+    assert station.act(merged.number, "merge", 1, target=kept.number).status_code == 200
+    followers = set(CaseFollow.objects.filter(case=kept).values_list("user__username", flat=True))
+    assert followers == {"resident2", "grid_caishan1"}  # not kept's own reporter
+    assert station.act(kept.number, "accept", 1).status_code == 200
+    assert Notification.objects.filter(user=users.resident2, case=kept).exists()
+    # Merging another duplicate whose reporter already follows adds nobody twice.
+    again = reported(users, description="3栋门口井盖没了", username="resident2")
+    assert station.act(again.number, "merge", 1, target=kept.number).status_code == 200
+    assert CaseFollow.objects.filter(case=kept, user=users.resident2).count() == 1
+
+
 def test_probing_for_cases_is_rate_limited(users: Any, api: Any, settings: Any) -> None:
     settings.SHAOBAO = {**settings.SHAOBAO, "SIMILAR_PER_MIN": 2}
     assert [similar(api, "resident2").status_code for _ in range(3)] == [200, 200, 429]

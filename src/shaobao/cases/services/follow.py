@@ -36,3 +36,18 @@ def case_unfollow(user: User, *, number: str) -> bool:
     """Stop following; True when there was a follow to remove."""
     deleted, _ = CaseFollow.objects.filter(user=user, case__number=number).delete()
     return bool(deleted)
+
+
+def follows_carry_over(merged: Case, target: Case, at: datetime) -> int:
+    """On a merge: the merged case's followers, and its reporter, follow the target, so
+    that the people waiting on the duplicate hear how the problem is solved. Returns
+    how many follows were added (none for the target's own reporter)."""
+    users = set(CaseFollow.objects.filter(case=merged).values_list("user_id", flat=True))
+    if merged.reporter_id is not None:
+        users.add(merged.reporter_id)
+    users.discard(target.reporter_id)
+    users -= set(CaseFollow.objects.filter(case=target, user_id__in=users)
+                 .values_list("user_id", flat=True))
+    CaseFollow.objects.bulk_create([CaseFollow(user_id=u, case=target, created_at=at)
+                                    for u in sorted(users)], ignore_conflicts=True)
+    return len(users)

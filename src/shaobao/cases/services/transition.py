@@ -33,6 +33,7 @@ from shaobao.cases.models import (
     TaskKind,
 )
 from shaobao.cases.selectors import case_id_for
+from shaobao.cases.services.follow import follows_carry_over
 from shaobao.cases.services.notify import notify_event
 from shaobao.cases.services.tasks import task_open_onsite_check, tasks_close_open
 from shaobao.cases.workflow import (
@@ -326,7 +327,9 @@ def _apply_merge(case: Case, actor: User, p: dict[str, Any], at: datetime, how: 
     if target.status in (Status.MERGED, Status.REJECTED):
         raise InvalidInput("不能合并到已合并或不予受理的案件", code="bad_merge_target")
     case.merged_into = target
-    return Applied(Status.MERGED, {"target": target.number})
+    applied = Applied(Status.MERGED, {"target": target.number})
+    applied.after.append(lambda e: follows_carry_over(case, target, at))
+    return applied
 
 
 def _apply_take_in_station(case: Case, actor: User, p: dict[str, Any], at: datetime,
