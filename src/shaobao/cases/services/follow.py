@@ -45,7 +45,8 @@ def follows_carry_over(merged: Case, target: Case, at: datetime) -> int:
     users = set(CaseFollow.objects.filter(case=merged).values_list("user_id", flat=True))
     if merged.reporter_id is not None:
         users.add(merged.reporter_id)
-    users.discard(target.reporter_id)
+    if target.reporter_id is not None:
+        users.discard(target.reporter_id)
     users -= set(CaseFollow.objects.filter(case=target, user_id__in=users)
                  .values_list("user_id", flat=True))
     CaseFollow.objects.bulk_create([CaseFollow(user_id=u, case=target, created_at=at)

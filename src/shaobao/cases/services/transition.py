@@ -328,7 +328,11 @@ def _apply_merge(case: Case, actor: User, p: dict[str, Any], at: datetime, how: 
         raise InvalidInput("不能合并到已合并或不予受理的案件", code="bad_merge_target")
     case.merged_into = target
     applied = Applied(Status.MERGED, {"target": target.number})
-    applied.after.append(lambda e: follows_carry_over(case, target, at))
+
+    def carry_follows_over(event: CaseEvent) -> None:
+        follows_carry_over(case, target, at)
+
+    applied.after.append(carry_follows_over)
     return applied
 
 
