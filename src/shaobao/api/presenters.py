@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from shaobao.cases.deadlines import case_deadlines_view
-from shaobao.cases.models import Case, CaseEvent, Status
+from shaobao.cases.models import Case, CaseEvent, CaseFollow, Status
 from shaobao.cases.selectors import mask_name, mask_phone, sees_reporter
 from shaobao.cases.services.transition import allowed_actions_for
+from shaobao.cases.workflow import ACTION_LABELS, Action
 from shaobao.org.models import User
 
 
@@ -50,3 +53,31 @@ def event_out(event: CaseEvent, number: str) -> dict[str, Any]:
             "actor": event.actor.username if event.actor else None, "role": event.role,
             "from_status": event.from_status, "to_status": event.to_status,
             "at": event.at.isoformat(), "payload": event.payload}
+
+
+def _action_label(action: str) -> str:
+    if action == "create":
+        return "上报"
+    try:
+        return ACTION_LABELS[Action(action)]
+    except (ValueError, KeyError):
+        return action
+
+
+def followed_case_out(follow: CaseFollow) -> dict[str, Any]:
+    """The follower's view: no description, photos, address, reporter or event details."""
+    case = follow.case
+    deadlines = case_deadlines_view(case, timezone.now())
+    return {
+        "number": case.number, "item": case.item.code if case.item else None,
+        "item_name": case.item.name if case.item else "未分类",
+        "community": case.community.code if case.community else None,
+        "community_name": case.community.display_name if case.community else "",
+        "status": case.status, "status_label": str(Status(case.status).label),
+        "light": deadlines["state"], "lights": deadlines["lights"],
+        # Where a merged case went, so the follower can follow that one instead.
+        "merged_into": case.merged_into.number if case.merged_into else None,
+        "followed_at": follow.created_at.isoformat(),
+        "events": [{"action": e.action, "action_label": _action_label(e.action),
+                    "at": e.at.isoformat(), "from_status": e.from_status,
+                    "to_status": e.to_status} for e in getattr(case, "public_events", [])]}

@@ -16,13 +16,11 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from shaobao.api.auth import AUTH
+from shaobao.api.presenters import followed_case_out
 from shaobao.api.routes_org import user_of
 from shaobao.api.schemas import ErrorOut, FollowedCaseOut, SimilarIn, SimilarOut
-from shaobao.cases.deadlines import case_deadlines_view
-from shaobao.cases.models import CaseFollow, Status
 from shaobao.cases.selectors import case_followed_get, case_follows_for
 from shaobao.cases.services.follow import case_follow, case_unfollow
-from shaobao.cases.workflow import ACTION_LABELS, Action
 from shaobao.core.errors import InvalidInput
 from shaobao.integrations.ratelimit import hit, limit_of
 
@@ -87,34 +85,6 @@ def similar(request: HttpRequest, payload: SimilarIn) -> dict[str, Any]:
     text, lat, lng = _similar_point(payload)
     hints = similar_hints_for(user, text, lat, lng, timezone.now())
     return {"similar": [{**h, "created_at": h["created_at"].isoformat()} for h in hints]}
-
-
-def _action_label(action: str) -> str:
-    if action == "create":
-        return "上报"
-    try:
-        return ACTION_LABELS[Action(action)]
-    except (ValueError, KeyError):
-        return action
-
-
-def followed_case_out(follow: CaseFollow) -> dict[str, Any]:
-    """The follower's view: no description, photos, address, reporter or event details."""
-    case = follow.case
-    deadlines = case_deadlines_view(case, timezone.now())
-    return {
-        "number": case.number, "item": case.item.code if case.item else None,
-        "item_name": case.item.name if case.item else "未分类",
-        "community": case.community.code if case.community else None,
-        "community_name": case.community.display_name if case.community else "",
-        "status": case.status, "status_label": str(Status(case.status).label),
-        "light": deadlines["state"], "lights": deadlines["lights"],
-        # Where a merged case went, so the follower can follow that one instead.
-        "merged_into": case.merged_into.number if case.merged_into else None,
-        "followed_at": follow.created_at.isoformat(),
-        "events": [{"action": e.action, "action_label": _action_label(e.action),
-                    "at": e.at.isoformat(), "from_status": e.from_status,
-                    "to_status": e.to_status} for e in getattr(case, "public_events", [])]}
 
 
 FOLLOW_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
