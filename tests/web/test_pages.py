@@ -164,6 +164,31 @@ def test_full_cycle_through_the_pages() -> None:
     assert "status_label" not in resident.get(f"/cases/{number}").content.decode()
 
 
+def test_an_unsatisfied_rating_says_the_case_goes_back() -> None:
+    from shaobao.cases.models import Case
+    from shaobao.cases.services.intake import CaseCreateData, case_create
+    from shaobao.cases.services.transition import case_transition
+    from shaobao.org.models import User
+
+    users = {u.username: u for u in User.objects.filter(
+        username__in=["resident1", "station_caishan", "dept_cgj", "grid_caishan1"])}
+    lat, lng = inside(0)
+    case = case_create(users["resident1"], data=CaseCreateData(
+        description="路灯不亮", lat=lat, lng=lng)).case
+    for who, action, payload in (("station_caishan", "accept", {}),
+                                 ("station_caishan", "whistle", {"lead_department": "cgj"}),
+                                 ("dept_cgj", "check_in", {}),
+                                 ("dept_cgj", "handle", {"result": "已更换灯泡"}),
+                                 ("grid_caishan1", "verify", {"passed": True})):
+        case = case_transition(users[who], case.number, action,
+                               {"version": case.version, **payload})
+    resident = login("resident1")
+    response = act(resident, case.number, "rate", rating="unsatisfied")
+    assert response.status_code == 302
+    page = resident.get(response["Location"]).content.decode()
+    assert "案件已重新交办" in page and Case.objects.get(pk=case.pk).status == "accepted"
+
+
 def test_stale_version_shows_conflict_message_not_500() -> None:
     number = report(login("resident1"))
     station = login("station_caishan")

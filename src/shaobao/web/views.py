@@ -292,6 +292,8 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     label = ACTION_LABELS[Action(action)]
     messages.success(request, _("已%(action)s，案件状态：%(status)s") % {
         "action": label, "status": Status(updated.status).label})
+    if action == Action.RATE and updated.status != Status.CLOSED:  # reopened by rule
+        messages.info(request, _("您对处理结果不满意，案件已重新交办，处理后将请您再次评价。"))
     if form.photo_stage:
         failed = _attach(request, user, number, form.cleaned_data.get("photos") or [],
                          form.photo_stage)
