@@ -16,6 +16,7 @@ from shaobao.cases.inbox import (
     notification_list_for,
     notification_unread_count,
     notifications_mark_read,
+    notifications_purge,
 )
 from shaobao.cases.models import Notification
 from shaobao.cases.services.follow import case_follow
@@ -174,3 +175,24 @@ def test_needs_a_signed_in_user() -> None:
     assert Client().get("/api/v1/notifications").status_code == 401
     assert Client().post("/api/v1/notifications/read", {"all": True},
                          content_type="application/json").status_code == 401
+
+
+def test_old_notifications_are_purged_nightly(users: Any, monkeypatch: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shaobao.cases import inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "PURGE_CHUNK", 2)  # several rounds
+    case = reported(users)
+    now = timezone.now()
+    ages = {"fresh read": (10, True), "old read": (200, True), "old unread": (200, False),
+            "ancient unread": (400, False), "ancient read": (400, True)}
+    for text, (days, read) in ages.items():
+        Notification.objects.create(user=users.resident1, case=case, text=text, read=read,
+                                    at=now - timedelta(days=days))
+    assert notifications_purge(now) == 3
+    kept = set(Notification.objects.filter(case=case).values_list("text", flat=True))
+    assert kept == {"fresh read", "old unread"}
+    assert notifications_purge(now) == 0

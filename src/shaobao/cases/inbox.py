@@ -8,6 +8,7 @@ and the update.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -18,6 +19,11 @@ from shaobao.core.errors import InvalidInput
 from shaobao.org.models import User
 
 MAX_IDS = 1000
+# How long notifications are kept: read ones half a year, unread ones a year (a user who
+# never comes back must not grow the table for ever). The cases and events stay.
+KEEP_READ = timedelta(days=180)
+KEEP_UNREAD = timedelta(days=365)
+PURGE_CHUNK = 5000  # rows per DELETE, so no statement holds its locks for long
 _MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist and would overflow SQLite
 
 
@@ -77,3 +83,18 @@ def notification_links(user: User, notes: Sequence[Notification]) -> dict[int, s
         else:
             links[n.pk] = None
     return links
+
+
+def notifications_purge(now: datetime) -> int:
+    """Delete notifications older than the keeping periods; returns how many went.
+
+    Nightly (`cases.jobs`). Chunks by id so a large first purge never locks the table
+    for long; there is no index on `at` (it would cost every notification a write to
+    save a scan once a night).
+    """
+    stale = (Notification.objects.filter(read=True, at__lt=now - KEEP_READ)
+             | Notification.objects.filter(at__lt=now - KEEP_UNREAD))
+    removed = 0
+    while ids := list(stale.order_by("id").values_list("id", flat=True)[:PURGE_CHUNK]):
+        removed += Notification.objects.filter(pk__in=ids).delete()[0]
+    return removed

@@ -1,4 +1,4 @@
-"""Background jobs (huey): the deadline sweep every minute.
+"""Background jobs (huey): the deadline sweep every minute, old notifications nightly.
 
 huey needs no extra server on a single machine (SQLite queue in the data directory)
 and uses Redis when REDIS_URL is set, so several machines can share one worker pool.
@@ -24,3 +24,13 @@ def sla_sweep_job() -> str:
     from shaobao.cases.services.sweep import sla_sweep
 
     return str(sla_sweep())
+
+
+# huey evaluates crontabs in UTC: 18:50 UTC is 02:50 Beijing time.
+@huey.periodic_task(crontab(hour="18", minute="50"))
+def notifications_purge_job() -> str:
+    from django.utils import timezone
+
+    from shaobao.cases.inbox import notifications_purge
+
+    return f"notifications purged: {notifications_purge(timezone.now())}"
