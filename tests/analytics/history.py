@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from shaobao.cases.models import Case
 from shaobao.cases.services.intake import CaseCreateData, case_create
-from shaobao.cases.services.transition import case_transition
+from shaobao.cases.services.transition import awaits_rating, case_transition
 from shaobao.core.errors import ShaobaoError
 from shaobao.org.models import User
 from world import CAISHAN, MASHAN
@@ -94,8 +94,7 @@ def _next_step(rnd: random.Random, case: Case, station: User, p: dict[str, User]
         options += [(station, "verify", {"passed": True})] * 3
         options += [(station, "verify", {"passed": False, "note": "未修好"})]
     elif s == "closed":
-        if not case.rating or (case.rated_at and case.closed_at
-                               and case.rated_at < case.closed_at):  # reworked since
+        if awaits_rating(case):  # not rated yet, or reworked since
             # Cycle so every rating occurs whatever the random walk did before.
             rating = RATINGS[_rating_turn[0] % len(RATINGS)]
             _rating_turn[0] += 1

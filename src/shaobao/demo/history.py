@@ -34,7 +34,7 @@ from shaobao.calendar.workcal import TimeKind, deadline, elapsed
 from shaobao.cases.models import Case, Channel, Status, Task, TaskKind, TaskStatus
 from shaobao.cases.services.intake import CaseCreateData, case_create
 from shaobao.cases.services.tasks import task_complete
-from shaobao.cases.services.transition import case_transition
+from shaobao.cases.services.transition import awaits_rating, case_transition
 from shaobao.catalogue.models import Item
 from shaobao.core.errors import ShaobaoError
 from shaobao.geo.models import Grid
@@ -535,7 +535,7 @@ class _Simulator:
                 score = rng.choices([5, 4, 3, 2, 1], [45, 35, 12, 5, 3])[0]
                 station_evaluate(station, case=case, score=score, now=when,
                                  comment="响应及时，处置到位" if score >= 4 else "处置效果一般")
-        if not case.rating and rng.random() < 0.85:
+        if awaits_rating(s.case) and rng.random() < 0.85:  # also after a rework
             rating = rng.choices(["satisfied", "basically_satisfied", "unsatisfied"],
                                  [75, 18, 7])[0]
             by = s.reporter if s.reporter.role in (Role.RESIDENT, Role.UNIT_LEADER) \

@@ -143,12 +143,12 @@ def _state_precondition(case: Case, t: Transition) -> str | None:
     if t.action == Action.DECIDE_EXTENSION and not (
             case.pending_request and case.pending_request.get("type") == "extension"):
         return "没有待审批的延期申请"
-    if t.action == Action.RATE and not _awaits_rating(case):
+    if t.action == Action.RATE and not awaits_rating(case):
         return "该案件已评价"
     return None
 
 
-def _awaits_rating(case: Case) -> bool:
+def awaits_rating(case: Case) -> bool:
     """Not rated, or rated before its latest closing (a reopened case, reworked): the
     rating kept from before counts until the new result is rated."""
     if not case.rating:
@@ -496,7 +496,7 @@ def _apply_rate(case: Case, actor: User, p: dict[str, Any], at: datetime, how: s
 
 def _apply_reopen(case: Case, actor: User, p: dict[str, Any], at: datetime, how: str) -> Applied:
     # The rating stays: it is the reporter's latest word and counts (satisfaction rate,
-    # the facts) until the reworked result is rated again (`_awaits_rating`). Clearing
+    # the facts) until the reworked result is rated again (`awaits_rating`). Clearing
     # it would drop every unsatisfied rating that reopens a case from the indicators.
     case.closed_at = case.handled_at = None
     case.lead_department = None
