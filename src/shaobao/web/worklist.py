@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -110,9 +111,15 @@ def next_due(case: Case) -> datetime | None:
 @dataclass
 class Row:
     case: Case
-    deadlines: dict[str, Any]
     actions: list[str]
     due: datetime | None
+    now: datetime
+
+    @cached_property
+    def deadlines(self) -> dict[str, Any]:
+        """Only for the rows a page shows: the lights read the work calendar and cost as
+        much as deciding the row's actions, and a queue examines up to QUEUE_CAP rows."""
+        return case_deadlines_view(self.case, self.now)
 
 
 def _candidates(user: User) -> QuerySet[Case]:
@@ -136,8 +143,7 @@ def work_queue(user: User, filters: Filters, now: datetime) -> list[Row]:
     if filters.all:
         qs = filters.apply(case_list_for(user)).order_by("-created_at", "-id")
         cases = list(qs.prefetch_related("co_departments")[:QUEUE_CAP])
-        return [Row(c, case_deadlines_view(c, now), allowed_actions_for(user, c), next_due(c))
-                for c in cases]
+        return [Row(c, allowed_actions_for(user, c), next_due(c), now) for c in cases]
     qs = filters.apply(_candidates(user)).prefetch_related("co_departments")
     rows = []
     for case in qs.order_by("created_at", "id")[:QUEUE_CAP]:
@@ -145,7 +151,7 @@ def work_queue(user: User, filters: Filters, now: datetime) -> list[Row]:
         waiting = [a for a in actions if a in NEEDS_ACTION]
         if not waiting:
             continue
-        rows.append(Row(case, case_deadlines_view(case, now), waiting, next_due(case)))
+        rows.append(Row(case, waiting, next_due(case), now))
     rows.sort(key=lambda r: (r.due or FAR_FUTURE, r.case.created_at))
     return rows
 
