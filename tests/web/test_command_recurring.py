@@ -69,3 +69,34 @@ def test_data_json_hot_spots_feed_the_map_layer() -> None:
     assert all(r["lat"] and r["lng"] and r["since"] for r in rows)
     station = login("station_mashan").get("/command/data.json").json()["hot_spots"]
     assert [r["community"] for r in station] == [MASHAN]
+
+
+def test_map_points_cost_one_query_whatever_the_open_cases() -> None:
+    """Each point reads only the columns its lights need: no query per case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shaobao.cases.models import Case
+
+    def data() -> tuple[int, list[dict[str, object]]]:
+        client = login("command")
+        with CaptureQueriesContext(connection) as ctx:
+            points = client.get("/command/data.json").json()["map"]
+        return len(ctx.captured_queries), points
+
+    now = timezone.now()
+    recurring_case("GL01", CAISHAN, now - timedelta(hours=3))
+    few, points = data()
+    for hours in range(1, 12):  # whistled ones too, so check-in and handling clocks run
+        case = recurring_case("GL02", MASHAN, now - timedelta(hours=hours),
+                              status="whistled" if hours % 2 else "submitted")
+        if hours % 2:
+            Case.objects.filter(pk=case.pk).update(
+                whistled_at=case.created_at, check_in_due=now + timedelta(hours=hours - 6),
+                handle_clock_start=case.created_at, handle_due=now + timedelta(days=2))
+    many, more_points = data()
+    assert many == few and len(more_points) > len(points)
+    open_numbers = set(Case.objects.filter(lat__isnull=False).exclude(
+        status__in=["closed", "rejected", "merged"]).values_list("number", flat=True))
+    assert {p["n"] for p in more_points} == open_numbers
+    assert all(p["l"] in ("green", "yellow", "red") and p["i"] for p in more_points)

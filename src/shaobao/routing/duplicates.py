@@ -39,10 +39,15 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
+def _half_sides(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half the sides, in degrees of latitude and longitude, of the square around a point."""
+    return (radius_m / 111_320,
+            radius_m / (111_320 * max(0.01, math.cos(math.radians(lat)))))
+
+
 def _box(lat: float, lng: float, at: datetime, radius_m: float, window: timedelta) -> Q:
     """Open cases in the square around (lat, lng) and the window around `at` (index-friendly)."""
-    dlat = radius_m / 111_320
-    dlng = radius_m / (111_320 * max(0.01, math.cos(math.radians(lat))))
+    dlat, dlng = _half_sides(lat, radius_m)
     return Q(created_at__gte=at - window, created_at__lte=at + window,
              lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
 
@@ -119,17 +124,31 @@ def similar_for_cases(cases: list[Case], *, scope: Q | None = None, radius_m: fl
           .select_related("item").order_by("-created_at"))
     if scope is not None:
         qs = qs.filter(scope)
-    candidates = list(qs[:2000])
-    grams = {c.pk: char_bigrams(c.description) for c in candidates}
+    candidates = [c for c in qs[:2000] if c.lat is not None and c.lng is not None]
+    grams: dict[int, Counter[str]] = {}
     result: dict[int, list[tuple[Case, float]]] = {}
     for case in located:
         assert case.lat is not None and case.lng is not None
         query = char_bigrams(case.description)
+        if not query:
+            result[case.pk] = []
+            continue
+        # The query returned what is near *any* case of the page; each case first keeps
+        # its own box (four comparisons), so distance and text are scored only there.
+        dlat, dlng = _half_sides(case.lat, radius_m)
+        lat_lo, lat_hi, lng_lo, lng_hi = (case.lat - dlat, case.lat + dlat,
+                                          case.lng - dlng, case.lng + dlng)
+        t_lo, t_hi = case.created_at - window, case.created_at + window
         scored = []
         for other in candidates:
-            if other.pk == case.pk or not query:
+            if other.pk == case.pk or not (lat_lo <= other.lat <= lat_hi  # type: ignore[operator]
+                                           and lng_lo <= other.lng <= lng_hi  # type: ignore[operator]
+                                           and t_lo <= other.created_at <= t_hi):
                 continue
-            score = _score(query, case.lat, case.lng, case.created_at, other, grams[other.pk],
+            bigrams = grams.get(other.pk)
+            if bigrams is None:
+                bigrams = grams[other.pk] = char_bigrams(other.description)
+            score = _score(query, case.lat, case.lng, case.created_at, other, bigrams,
                            radius_m, window, min_similarity)
             if score is not None:
                 scored.append((other, score))
