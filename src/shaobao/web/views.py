@@ -47,7 +47,13 @@ from shaobao.points.services import station_evaluate
 from shaobao.web import forms as f
 from shaobao.web.dashboard import dashboard_figures
 from shaobao.web.session import signed_in_user as _user
-from shaobao.web.worklist import TASK_KINDS, Filters, open_tasks_for, work_queue
+from shaobao.web.worklist import (
+    TASK_KINDS,
+    Filters,
+    open_tasks_for,
+    with_whole_cases,
+    work_queue,
+)
 
 PAGE_SIZE = 25
 REPORTER_ROLES = (Role.RESIDENT, Role.UNIT_LEADER)
@@ -89,12 +95,13 @@ def home(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     rows = work_queue(user, filters, now)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = with_whole_cases(user, list(page.object_list))
     tasks = list(open_tasks_for(user)[:100])
     # Hints for the rows shown only, all in one query (not one per row).
-    dups = _duplicate_hints(user, [row.case for row in page.object_list])
+    dups = _duplicate_hints(user, [row.case for row in shown])
     return render(request, "web/home.html", {
         "page": page, "filters": filters, "statuses": Status.choices,
-        "entries": [(row, dups.get(row.case.pk, [])) for row in page.object_list],
+        "entries": [(row, dups.get(row.case.pk, [])) for row in shown],
         "items": f.item_choices("")[1:], "tasks": tasks, "task_kinds": TASK_KINDS,
         "query": _query_without_page(request),
         "total": len(rows)})
