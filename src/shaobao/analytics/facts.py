@@ -121,8 +121,7 @@ class _WorkClock:
         tz = self.cal.tz
         a, b = start.astimezone(tz), end.astimezone(tz)
         day_a, day_b = a.toordinal(), b.toordinal()
-        us_a = ((a.hour * 60 + a.minute) * 60 + a.second) * 1_000_000 + a.microsecond
-        us_b = ((b.hour * 60 + b.minute) * 60 + b.second) * 1_000_000 + b.microsecond
+        us_a, us_b = _us_of_day(a), _us_of_day(b)
         if day_a == day_b:
             return self.overlap(us_a, us_b) if self.is_workday(day_a) else 0
         total = self.overlap(us_a, _US_PER_DAY) if self.is_workday(day_a) else 0

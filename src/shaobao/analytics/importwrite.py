@@ -119,16 +119,21 @@ def _fact_values(r: _Record, sqlite: bool) -> tuple[Any, ...]:
     return cast(tuple[Any, ...], _fact_tuple(row))
 
 
+@functools.cache
+def _id_sequence() -> str:
+    """The cases' id sequence (PostgreSQL), looked up once: named inside the SELECT list,
+    pg_get_serial_sequence ran once per row (14 ms of 16 per 5,000 ids)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT pg_get_serial_sequence('{Case._meta.db_table}', 'id')")
+        return str(cur.fetchone()[0])
+
+
 def _allocate_ids(n: int) -> list[int]:
     table = Case._meta.db_table
     with connection.cursor() as cur:
         if not is_sqlite():
-            # The sequence's name is looked up once: inside the SELECT list,
-            # pg_get_serial_sequence ran once per row (14 ms of 16 per 5,000 ids).
-            cur.execute(f"SELECT pg_get_serial_sequence('{table}', 'id')")
-            sequence = cur.fetchone()[0]
             cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-                        [sequence, n])
+                        [_id_sequence(), n])
             return [r[0] for r in cur.fetchall()]
         cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
         start = int(cur.fetchone()[0]) + 1

@@ -67,9 +67,14 @@ def case_lights(case: Case, now: datetime) -> dict[str, str]:
             for name, start, due, kind in _clocks(case)}
 
 
+def worst_light(lights: dict[str, str]) -> str | None:
+    """The most urgent of a case's lights; None when no clock runs."""
+    return max(lights.values(), key=LIGHT_ORDER.__getitem__) if lights else None
+
+
 def case_deadlines_view(case: Case, now: datetime) -> dict[str, Any]:
     lights = case_lights(case, now)
-    worst = max(lights.values(), key=LIGHT_ORDER.__getitem__) if lights else None
+    worst = worst_light(lights)
     return {
         "check_in": case.check_in_due.isoformat() if case.check_in_due else None,
         "handle": case.handle_due.isoformat() if case.handle_due else None,

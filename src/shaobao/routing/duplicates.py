@@ -124,7 +124,7 @@ def similar_for_cases(cases: list[Case], *, scope: Q | None = None, radius_m: fl
           .select_related("item").order_by("-created_at"))
     if scope is not None:
         qs = qs.filter(scope)
-    candidates = [c for c in qs[:2000] if c.lat is not None and c.lng is not None]
+    candidates = list(qs[:2000])  # the lat/lng ranges leave no case without a place
     grams: dict[int, Counter[str]] = {}
     result: dict[int, list[tuple[Case, float]]] = {}
     for case in located:

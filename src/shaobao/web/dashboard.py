@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from shaobao.analytics.recurring import recurring_scope_for
 from shaobao.analytics.selectors import ALL_STATS_ROLES
-from shaobao.cases.deadlines import case_lights
+from shaobao.cases.deadlines import case_lights, worst_light
 from shaobao.cases.models import OPEN_STATUSES, Case, Rating, Status
 from shaobao.cases.selectors import case_list_for
 from shaobao.core.errors import Forbidden
@@ -29,7 +29,6 @@ from shaobao.routing.hotspots import hotspots, monthly_topic_candidates
 LOCAL = ZoneInfo("Asia/Shanghai")
 MIN_SAMPLE = 3  # no unit tops a ranking on one or two cases (SPEC §5)
 MAP_CAP = 3000
-LIGHT_RANK = {"green": 0, "yellow": 1, "red": 2}
 ON_TIME = Q(handle_due__isnull=True) | Q(handled_at__lte=F("handle_due"))
 
 
@@ -177,8 +176,7 @@ def map_points(cases: QuerySet[Case], now: datetime) -> list[dict[str, Any]]:
           .order_by("-created_at")[:MAP_CAP])
     out = []
     for c in qs:
-        lights = case_lights(c, now)
-        worst = max(lights.values(), key=LIGHT_RANK.__getitem__) if lights else "green"
+        worst = worst_light(case_lights(c, now)) or "green"
         out.append({"n": c.number, "lat": round(c.lat or 0, 6), "lng": round(c.lng or 0, 6),
                     "l": worst, "s": Status(c.status).label,
                     "i": c.item.name if c.item else gettext("未分类")})

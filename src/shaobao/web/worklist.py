@@ -12,13 +12,13 @@ from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shaobao.cases.deadlines import case_deadlines_view
 from shaobao.cases.models import OPEN_STATUSES, Case, Status, Task, TaskKind, TaskStatus
 from shaobao.cases.selectors import case_list_for
-from shaobao.cases.services.transition import allowed_actions_for
+from shaobao.cases.services.transition import AWAITING_RATING, allowed_actions_for
 from shaobao.cases.workflow import TRANSITIONS, Action
 from shaobao.org.models import Role, User
 
@@ -125,9 +125,7 @@ class Row:
 def _candidates(user: User) -> QuerySet[Case]:
     qs = case_list_for(user)
     if user.role in (Role.RESIDENT, Role.UNIT_LEADER):
-        # Not rated yet, or reworked and closed again since the last rating.
-        return qs.filter(Q(rating="") | Q(rated_at__lt=F("closed_at")), reporter=user,
-                         status=Status.CLOSED)
+        return qs.filter(AWAITING_RATING, reporter=user, status=Status.CLOSED)
     statuses = set(CANDIDATE_STATUSES) - {Status.CLOSED}
     if user.role == Role.DEPARTMENT:
         return qs.filter(status__in=statuses, lead_department_id=user.department_id)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -74,6 +75,9 @@ class Applied:
     payload: dict[str, Any] = field(default_factory=dict)
     facts: set[str] = field(default_factory=set)
     after: list[Callable[[CaseEvent], None]] = field(default_factory=list)
+    # An action the platform's own account performs next, in the same transaction, once
+    # this one's event and handlers are done: (action, payload).
+    then: tuple[Action, dict[str, Any]] | None = None
 
 
 def performs_as(actor: User, case: Case, t: Transition) -> str | None:
@@ -150,11 +154,15 @@ def _state_precondition(case: Case, t: Transition) -> str | None:
 
 def awaits_rating(case: Case) -> bool:
     """Not rated, or rated before its latest closing (a reopened case, reworked): the
-    rating kept from before counts until the new result is rated."""
+    rating kept from before counts until the new result is rated. `AWAITING_RATING` is
+    the same rule as a database filter."""
     if not case.rating:
         return True
     return case.rated_at is not None and case.closed_at is not None \
         and case.rated_at < case.closed_at
+
+
+AWAITING_RATING = Q(rating="") | Q(rated_at__lt=F("closed_at"))
 
 
 def case_transition(actor: User, number: str, action: str, payload: dict[str, Any], *,
@@ -265,22 +273,14 @@ def _perform(actor: User, locked: Case, t: Transition, version: int, payload: di
         step(event)
     notify_event(locked, event)
     run_event_handlers(EventContext(locked, event, frozenset(applied.facts)))
-    if _reopens_by_rule(t, applied):
-        # In the same transaction, as its own event by the platform's account: the
-        # rating (and its points) stay in the history, the case goes back to work.
-        reopen = _transition_of(Action.REOPEN)
-        return _perform(system_user(), locked, reopen, locked.version,
-                        {"reason": "群众评价“不满意”，按规则重新办理", "rule": REOPEN_RULE},
-                        at)
+    if applied.then is not None:
+        action, follow_up = applied.then
+        return _perform(system_user(), locked, _transition_of(action), locked.version,
+                        follow_up, at)
     return locked
 
 
 REOPEN_RULE = "REOPEN_ON_UNSATISFIED"
-
-
-def _reopens_by_rule(t: Transition, applied: Applied) -> bool:
-    return (t.action == Action.RATE and applied.payload.get("rating") == Rating.UNSATISFIED
-            and bool(product_rule(REOPEN_RULE)))
 
 
 # -- effects of each action -----------------------------------------------------------
@@ -489,9 +489,15 @@ def _apply_rate(case: Case, actor: User, p: dict[str, Any], at: datetime, how: s
     case.resolved_confirmed = bool(resolved) if isinstance(resolved, bool) else (
         rating != Rating.UNSATISFIED)
     facts = {f"rated_{rating}"}
-    return Applied(Status.CLOSED, {"rating": rating, "resolved": case.resolved_confirmed,
-                        "comment": case.rating_comment, "on_behalf": actor.role == Role.COMMAND},
-                   facts)
+    applied = Applied(Status.CLOSED, {"rating": rating, "resolved": case.resolved_confirmed,
+                      "comment": case.rating_comment, "on_behalf": actor.role == Role.COMMAND},
+                      facts)
+    if rating == Rating.UNSATISFIED and product_rule(REOPEN_RULE):
+        # Its own event, by the platform's account: the rating (and its points) stay in
+        # the history, the case goes back to work.
+        applied.then = (Action.REOPEN, {"reason": "群众评价“不满意”，按规则重新办理",
+                                        "rule": REOPEN_RULE})
+    return applied
 
 
 def _apply_reopen(case: Case, actor: User, p: dict[str, Any], at: datetime, how: str) -> Applied:
