@@ -25,7 +25,11 @@
   M.loadGrids().then(function (grids) {
     var layer = M.drawGrids(map, grids);
     if (grids.length && !marker) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-    if (lat.value && lng.value) { setPlace(parseFloat(lat.value), parseFloat(lng.value), where.dataset.picked); }
+    // A place sent back with the form (e.g. after an error) is shown again, unless the
+    // phone's location or a tap arrived while the grids were loading.
+    if (lat.value && lng.value && !marker) {
+      setPlace(parseFloat(lat.value), parseFloat(lng.value), where.dataset.picked);
+    }
     layer.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng, where.dataset.mapPick); });
   }).catch(function () { where.textContent = where.dataset.gridsFailed; });
 
